@@ -1,0 +1,81 @@
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from voting.audit.models import AuditEntry
+from voting.audit.services import record, verify_chain
+
+
+def _three_entries(dbs):
+    record(dbs, "cli", "project.create", "project", 1, title="老旧小区改造项目")
+    record(dbs, "cli", "round.create", "round", 1, moved=["1", "2"])
+    record(dbs, "cli", "poll.open", "poll", 7)
+    dbs.commit()
+
+
+def test_chain_links_and_verifies(dbs):
+    _three_entries(dbs)
+    entries = dbs.query(AuditEntry).order_by(AuditEntry.seq).all()
+    assert [e.seq for e in entries] == [1, 2, 3]
+    assert entries[1].prev_hash == entries[0].hash and entries[2].prev_hash == entries[1].hash
+    assert verify_chain(dbs).ok
+
+
+def test_database_refuses_update_and_delete(dbs):
+    _three_entries(dbs)
+    with pytest.raises(DBAPIError):
+        dbs.execute(text("UPDATE audit_entries SET actor = 'x' WHERE seq = 2"))
+    dbs.rollback()
+    with pytest.raises(DBAPIError):
+        dbs.execute(text("DELETE FROM audit_entries WHERE seq = 2"))
+    dbs.rollback()
+
+
+def _drop_guard(dbs):
+    """Simulate someone with direct database access removing the append-only guard."""
+    if dbs.get_bind().dialect.name == "postgresql":
+        dbs.execute(text("DROP TRIGGER audit_entries_no_change ON audit_entries"))
+    else:
+        dbs.execute(text("DROP TRIGGER audit_entries_no_update"))
+        dbs.execute(text("DROP TRIGGER audit_entries_no_delete"))
+
+
+def _restore_guard(dbs):
+    from voting.audit.models import APPEND_ONLY_POSTGRESQL, APPEND_ONLY_SQLITE
+
+    stmts = APPEND_ONLY_POSTGRESQL if dbs.get_bind().dialect.name == "postgresql" else APPEND_ONLY_SQLITE
+    for stmt in stmts:
+        dbs.execute(text(stmt))
+    dbs.commit()
+
+
+@pytest.mark.parametrize("tamper, bad_seq", [
+    ("UPDATE audit_entries SET actor = 'mallory' WHERE seq = 2", 2),
+    ("DELETE FROM audit_entries WHERE seq = 2", 3),
+])
+def test_tampering_is_detected(app, dbs, tamper, bad_seq):
+    _three_entries(dbs)
+    _drop_guard(dbs)
+    dbs.execute(text(tamper))
+    dbs.commit()
+    try:
+        report = verify_chain(dbs)
+        assert not report.ok and report.first_bad_seq == bad_seq
+        result = app.test_cli_runner().invoke(args=["audit", "verify"])
+        assert result.exit_code == 1 and f"entry {bad_seq}" in result.output
+    finally:
+        _restore_guard(dbs)
+
+
+def test_cli_verify_ok(app, dbs):
+    _three_entries(dbs)
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert result.exit_code == 0 and "3 entries" in result.output
+
+
+def test_public_log_page_and_json(client, dbs):
+    _three_entries(dbs)
+    page = client.get("/audit").get_data(as_text=True)
+    assert "round.create" in page and "老旧小区改造项目" in page
+    entries = client.get("/api/v1/audit").get_json()["entries"]
+    assert [e["seq"] for e in entries] == [1, 2, 3]

@@ -1,0 +1,97 @@
+"""民生实事项目票决与监督 — the Flask application."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask, flash, redirect, request, url_for
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: str | None = None, *, instance_path: str | None = None,
+               **overrides) -> Flask:
+    """The one app factory. `config` names a class in config.configs (default: VOTING_CONFIG
+    or "default"); keyword overrides win over it (tests pass DATABASE_URL this way)."""
+    from config import configs
+
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path,
+                template_folder=str(REPO_ROOT / "templates"))
+    app.config.from_object(configs[config or os.environ.get("VOTING_CONFIG", "default")])
+    app.config.update(overrides)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
+    if not app.config.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'voting.sqlite3'}"
+
+    from voting import db, errors, i18n
+    from voting.extensions import babel, csrf, limiter, login_manager, select_locale
+
+    db.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    i18n.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    _init_login(app, login_manager)
+    errors.register_handlers(app)
+
+    from voting import models  # noqa: F401  (every table on the metadata)
+
+    _register_blueprints(app)
+    _register_cli(app)
+    return app
+
+
+def _instance_secret(path: Path) -> str:
+    """A random key made on first start and kept (0600) in the instance folder."""
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def _init_login(app: Flask, login_manager) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from voting import db
+    from voting.auth.services import load_user
+    from voting.errors import is_api_request, json_error
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in first.")
+    login_manager.user_loader(lambda user_id: load_user(db.session(), user_id))
+
+    @login_manager.unauthorized_handler
+    def _unauthorized():
+        if is_api_request():
+            return json_error("unauthorized", _l("Please sign in first."), 401)
+        flash(str(login_manager.login_message), "warning")
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def _register_blueprints(app: Flask) -> None:
+    from voting.audit.routes import bp as audit_bp
+    from voting.auth.routes import bp as auth_bp
+    from voting.ballots.routes import bp as ballots_bp
+    from voting.main import bp as main_bp
+    from voting.pool.routes import bp as pool_bp
+    from voting.sessions.routes import bp as sessions_bp
+    from voting.tally.routes import bp as tally_bp
+
+    for bp in (main_bp, auth_bp, audit_bp, pool_bp, sessions_bp, ballots_bp, tally_bp):
+        app.register_blueprint(bp)
+
+
+def _register_cli(app: Flask) -> None:
+    from voting.audit.cli import audit_cli
+    from voting.ballots.cli import poll_cli
+    from voting.demo import demo_command
+    from voting.migrate import db_cli
+
+    for group in (db_cli, audit_cli, poll_cli, demo_command):
+        app.cli.add_command(group)

@@ -1,0 +1,1 @@
+"""Polls, blind-signed tokens and anonymous ballots (PROTOCOL.md)."""

@@ -1,0 +1,24 @@
+"""Flask extensions, created unbound and initialised in `create_app`."""
+
+from flask import current_app, request, session
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+babel = Babel()
+
+
+def select_locale() -> str:
+    """Chinese unless the user chose another language (the switch stores it in the session)."""
+    languages = current_app.config["LANGUAGES"]
+    lang = request.args.get("lang")
+    if lang in languages:
+        session["lang"] = lang
+        return lang
+    lang = session.get("lang")
+    return lang if lang in languages else current_app.config["BABEL_DEFAULT_LOCALE"]

@@ -1,0 +1,1 @@
+"""The project pool: suggestions, projects, and the recorded screening rounds."""

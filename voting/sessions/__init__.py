@@ -1,0 +1,1 @@
+"""Congresses, their sessions, the deputy roster, check-in and quorum."""

@@ -1,0 +1,1 @@
+"""Counting closed polls, the signed result, runoffs and the public announcement."""
