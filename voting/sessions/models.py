@@ -90,3 +90,17 @@ class Attendance(Base):
     deputy_id: Mapped[int] = mapped_column(ForeignKey("deputies.id"))
     checked_in_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     by_desk: Mapped[bool] = mapped_column(default=False)  # at the secretariat's desk, not self
+
+
+class LoginLink(Base):
+    """A one-time sign-in link printed as a QR code on a deputy's credential slip. Only the
+    token's SHA-256 is kept, so the database alone cannot sign anyone in."""
+
+    __tablename__ = "login_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
