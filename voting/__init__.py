@@ -92,6 +92,7 @@ def _register_cli(app: Flask) -> None:
     from voting.ballots.cli import poll_cli
     from voting.demo import demo_command
     from voting.migrate import db_cli
+    import voting.tally.cli  # noqa: F401  (adds tally, publish, runoff, rotate-key to poll_cli)
 
     for group in (db_cli, audit_cli, poll_cli, demo_command):
         app.cli.add_command(group)

@@ -69,6 +69,8 @@ def register_handlers(app) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
+        if exc.response is not None:  # a view prepared its own answer (e.g. a rate-limit breach)
+            return exc.response
         messages = {
             400: _l("The request was malformed."),
             401: _l("Please sign in first."),

@@ -1,6 +1,6 @@
 """Flask extensions, created unbound and initialised in `create_app`."""
 
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -14,7 +14,10 @@ babel = Babel()
 
 
 def select_locale() -> str:
-    """Chinese unless the user chose another language (the switch stores it in the session)."""
+    """Chinese unless the user chose another language (the switch stores it in the session).
+    Outside a request (CLI commands) the default language."""
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LANGUAGES"]
     lang = request.args.get("lang")
     if lang in languages:

@@ -3,5 +3,7 @@
 from voting.audit.models import AuditEntry  # noqa: F401
 from voting.auth.models import User  # noqa: F401
 from voting.ballots.models import Ballot, Poll, PollCandidate, PollKey, TokenIssuance  # noqa: F401
-from voting.pool.models import Project  # noqa: F401
+from voting.pool.models import Project, RoundEntry, ScreeningRound, Suggestion  # noqa: F401
 from voting.sessions.models import Attendance, Congress, CongressSession, Delegation, Deputy, LoginLink  # noqa: F401
+from voting.tally.models import CountOfficials, PollResult  # noqa: F401
+from voting.tally.paper_models import PaperEntry, PaperTally  # noqa: F401

@@ -41,10 +41,10 @@ def _drop_guard(dbs):
 
 
 def _restore_guard(dbs):
-    from voting.audit.models import APPEND_ONLY_POSTGRESQL, APPEND_ONLY_SQLITE
+    from voting.audit.models import APPEND_ONLY_MESSAGE
+    from voting.db import immutable_ddl
 
-    stmts = APPEND_ONLY_POSTGRESQL if dbs.get_bind().dialect.name == "postgresql" else APPEND_ONLY_SQLITE
-    for stmt in stmts:
+    for stmt in immutable_ddl("audit_entries", APPEND_ONLY_MESSAGE)[dbs.get_bind().dialect.name]:
         dbs.execute(text(stmt))
     dbs.commit()
 

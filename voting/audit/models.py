@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DDL, JSON, String, event
+from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from voting.db import Base, UTCDateTime
+from voting.db import Base, UTCDateTime, make_immutable
 
 GENESIS_HASH = "0" * 64
 
@@ -28,20 +28,5 @@ class AuditEntry(Base):
 
 
 # The database itself refuses edits and deletions; the chain detects what gets around that.
-APPEND_ONLY_SQLITE = [
-    "CREATE TRIGGER audit_entries_no_update BEFORE UPDATE ON audit_entries "
-    "BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END",
-    "CREATE TRIGGER audit_entries_no_delete BEFORE DELETE ON audit_entries "
-    "BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END",
-]
-APPEND_ONLY_POSTGRESQL = [
-    "CREATE OR REPLACE FUNCTION audit_entries_append_only() RETURNS trigger AS $$ "
-    "BEGIN RAISE EXCEPTION 'audit log is append-only'; END; $$ LANGUAGE plpgsql",
-    "CREATE TRIGGER audit_entries_no_change BEFORE UPDATE OR DELETE ON audit_entries "
-    "FOR EACH ROW EXECUTE FUNCTION audit_entries_append_only()",
-]
-
-for _stmt in APPEND_ONLY_SQLITE:
-    event.listen(AuditEntry.__table__, "after_create", DDL(_stmt).execute_if(dialect="sqlite"))
-for _stmt in APPEND_ONLY_POSTGRESQL:
-    event.listen(AuditEntry.__table__, "after_create", DDL(_stmt).execute_if(dialect="postgresql"))
+APPEND_ONLY_MESSAGE = "audit log is append-only"
+make_immutable(AuditEntry.__table__, APPEND_ONLY_MESSAGE)

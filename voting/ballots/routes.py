@@ -1,3 +1,152 @@
-from flask import Blueprint
+"""The secretariat's poll pages: polls of a session, a new poll, open and close.
+
+While a poll is open no page shows how many ballots were cast (DESIGN.md: timing is a side
+channel); tokens issued are shown, as the count of deputies who took part.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from voting import db
+from voting.auth.access import role_required
+from voting.auth.models import Role
+from voting.ballots import services
+from voting.ballots.forms import CloseForm, OpenForm, PollForm
+from voting.ballots.models import Poll
+from voting.errors import DomainError
+from voting.sessions.models import CongressSession
+from voting.sessions.services import get_session, quorum
 
 bp = Blueprint("ballots", __name__)
+
+SECRETARIAT = Role.SECRETARIAT.value
+STAFF = (Role.SECRETARIAT.value, Role.TELLER.value)
+
+
+def _show_error(form, exc: DomainError) -> None:
+    """A service error goes next to its field when the form has one, else on top of the page."""
+    if exc.field and exc.field in form:
+        form[exc.field].errors.append(str(exc.message))
+    else:
+        flash(str(exc.message), "error")
+
+
+@bp.get("/polls/manage/")
+@role_required(*STAFF)
+def manage_index():
+    s = db.session()
+    sessions = s.scalars(select(CongressSession)
+                        .order_by(CongressSession.year.desc(), CongressSession.id.desc())).all()
+    counts = dict(s.execute(select(Poll.session_id, func.count(Poll.id))
+                            .group_by(Poll.session_id)).all())
+    return render_template("ballots/manage_index.html", sessions=sessions, counts=counts)
+
+
+@bp.get("/polls/manage/sessions/<int:session_id>")
+@role_required(*STAFF)
+def manage_session(session_id: int):
+    s = db.session()
+    congress_session = get_session(s, session_id)
+    return render_template("ballots/manage_session.html", congress_session=congress_session,
+                           polls=services.polls_of_session(s, session_id))
+
+
+def _render_new(congress_session, form, projects, status: int = 200):
+    return render_template("ballots/manage_new.html", congress_session=congress_session,
+                           form=form, projects=projects), status
+
+
+@bp.route("/polls/manage/sessions/<int:session_id>/new", methods=["GET", "POST"])
+@role_required(SECRETARIAT)
+def manage_new(session_id: int):
+    s = db.session()
+    congress_session = get_session(s, session_id)
+    projects = services.candidate_projects(s, congress_session.year)
+    form = PollForm()
+    form.projects.choices = [(p.id, p.title) for p in projects]
+    if not form.is_submitted():
+        form.title.data = _("%(year)s livelihood projects: secret ballot",
+                            year=congress_session.year)
+        form.projects.data = [p.id for p in projects]
+        return _render_new(congress_session, form, projects)
+    if form.validate():
+        # Keep the pool's order whatever order the browser sent the boxes in.
+        chosen = [p.id for p in projects if p.id in set(form.projects.data)]
+        try:
+            poll = services.create_poll(
+                s, current_user, session_id=session_id, title=form.title.data,
+                kind=form.kind.data, seats=form.seats.data, max_choices=form.max_choices.data,
+                threshold_base=form.threshold_base.data, candidate_project_ids=chosen,
+                key_bits=current_app.config["POLL_KEY_BITS"])
+            s.commit()
+            flash(_("Poll created. Read out the key fingerprint before opening it."), "success")
+            return redirect(url_for(".manage_poll", poll_id=poll.id))
+        except DomainError as exc:
+            s.rollback()
+            _show_error(form, exc)
+    return _render_new(congress_session, form, projects, 422)
+
+
+def _render_poll(poll_id: int, open_form=None, close_form=None, status: int = 200):
+    s = db.session()
+    poll = services.get_poll(s, poll_id)
+    congress_session = s.get(CongressSession, poll.session_id)
+    counted = poll.status not in ("draft", "open")
+    return render_template(
+        "ballots/manage_poll.html", poll=poll, congress_session=congress_session,
+        quorum=quorum(s, congress_session), tokens_issued=services.tokens_issued(s, poll.id),
+        ballots_cast=services.ballots_cast(s, poll.id) if counted else None,
+        open_form=open_form or OpenForm(formdata=None),
+        close_form=close_form or CloseForm(formdata=None)), status
+
+
+@bp.get("/polls/manage/<int:poll_id>")
+@role_required(*STAFF)
+def manage_poll(poll_id: int):
+    return _render_poll(poll_id)
+
+
+@bp.post("/polls/manage/<int:poll_id>/open")
+@role_required(SECRETARIAT)
+def manage_open(poll_id: int):
+    form = OpenForm()
+    if form.validate_on_submit():
+        s = db.session()
+        try:
+            services.open_poll(s, current_user, poll_id)
+            s.commit()
+            flash(_("The poll is open."), "success")
+            return redirect(url_for(".manage_poll", poll_id=poll_id))
+        except DomainError as exc:
+            s.rollback()
+            flash(str(exc.message), "error")
+    return _render_poll(poll_id, open_form=form, status=422)
+
+
+@bp.post("/polls/manage/<int:poll_id>/close")
+@role_required(SECRETARIAT)
+def manage_close(poll_id: int):
+    form = CloseForm()
+    if form.validate_on_submit():
+        s = db.session()
+        try:
+            services.close_poll(s, current_user, poll_id)
+            s.commit()
+            flash(_("The poll is closed. The bulletin board is public."), "success")
+            return redirect(url_for(".manage_poll", poll_id=poll_id))
+        except DomainError as exc:
+            s.rollback()
+            flash(str(exc.message), "error")
+    return _render_poll(poll_id, close_form=form, status=422)
+
+
+from voting.ballots import api  # noqa: E402,F401  (the /api/v1 poll routes, on this bp)
+
+if importlib.util.find_spec("voting.ballots.deputy") is not None:
+    from voting.ballots import deputy  # noqa: E402,F401  (the deputy's pages, on this bp)

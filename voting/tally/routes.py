@@ -1,3 +1,189 @@
-from flask import Blueprint
+"""Counting pages for the secretariat, the public announcement, the result-signing keys,
+the signed result API and the download of everything a verifier needs."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+from flask import (Blueprint, current_app, flash, jsonify, redirect, render_template, send_file,
+                   url_for)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from voting import db
+from voting.auth.access import role_required
+from voting.auth.models import Role
+from voting.ballots import services as ballots
+from voting.ballots.models import Poll
+from voting.errors import Conflict, DomainError
+from voting.tally import keys, services
+from voting.tally.forms import ActionForm, OfficialsForm, lines
 
 bp = Blueprint("tally", __name__)
+
+SECRETARIAT = Role.SECRETARIAT.value
+STAFF = (Role.SECRETARIAT.value, Role.TELLER.value)
+COUNT_STATUSES = ("closed", "tallied", "published")
+
+
+# ---- public API (PROTOCOL.md) --------------------------------------------------------------
+
+@bp.get("/api/v1/keys")
+def api_keys():
+    return jsonify(keys.keys_document(current_app))
+
+
+@bp.get("/api/v1/polls/<int:poll_id>/result")
+def api_result(poll_id: int):
+    return jsonify(services.get_result(db.session(), poll_id, published=True).signed)
+
+
+# ---- public pages ----------------------------------------------------------------------------
+
+@bp.get("/results/")
+def results():
+    return render_template("tally/results.html",
+                           results=services.published_results(db.session()))
+
+
+@bp.get("/results/<int:poll_id>")
+def announcement(poll_id: int):
+    s = db.session()
+    chain = services.announcement(s, poll_id)
+    return render_template("tally/announcement.html", chain=chain,
+                           elected=services.finally_elected(chain))
+
+
+@bp.get("/results/keys")
+def signing_keys():
+    return render_template("tally/keys.html", keys=keys.all_keys(current_app))
+
+
+@bp.get("/results/<int:poll_id>/public-documents.zip")
+def download(poll_id: int):
+    """poll.json, ballots.json, result.json and keys.json: `python -m voting.verify` checks
+    the count from this file alone."""
+    s = db.session()
+    result = services.get_result(s, poll_id, published=True)
+    poll = services.get_poll(s, poll_id)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, doc in (("poll.json", ballots.poll_document(poll)),
+                          ("ballots.json", ballots.bulletin_board(s, poll)),
+                          ("result.json", result.signed),
+                          ("keys.json", keys.keys_document(current_app))):
+            z.writestr(name, json.dumps(doc, ensure_ascii=False, indent=1))
+    buffer.seek(0)
+    return send_file(buffer, mimetype="application/zip", as_attachment=True,
+                     download_name=f"poll-{poll.id}-public.zip")
+
+
+# ---- the secretariat's count -----------------------------------------------------------------
+
+@bp.get("/tally/")
+@role_required(*STAFF)
+def index():
+    polls = db.session().scalars(select(Poll).where(Poll.status.in_(COUNT_STATUSES))
+                                 .order_by(Poll.id.desc())).all()
+    return render_template("tally/index.html", polls=polls)
+
+
+def _render_count(poll: Poll, form: OfficialsForm | None = None, status: int = 200):
+    s = db.session()
+    names = services.officials(s, poll.id)
+    if form is None:
+        form = OfficialsForm(formdata=None, scrutineers="\n".join(names.scrutineers or []),
+                             tellers="\n".join(names.tellers or []))
+    result = services.find_result(s, poll.id)
+    return render_template("tally/count.html", poll=poll, result=result, form=form,
+                           action=ActionForm(), officials=names,
+                           runoffs=services.runoffs_of(s, poll.id)), status
+
+
+@bp.get("/tally/polls/<int:poll_id>")
+@role_required(*STAFF)
+def count(poll_id: int):
+    return _render_count(services.get_poll(db.session(), poll_id))
+
+
+@bp.post("/tally/polls/<int:poll_id>/officials")
+@role_required(SECRETARIAT)
+def set_officials(poll_id: int):
+    s = db.session()
+    poll = services.get_poll(s, poll_id)
+    form = OfficialsForm()
+    if form.validate_on_submit():
+        try:
+            services.set_officials(s, current_user, poll_id=poll.id,
+                                   scrutineers=lines(form.scrutineers.data),
+                                   tellers=lines(form.tellers.data))
+            s.commit()
+            flash(_("Scrutineers and tellers saved."), "success")
+            return redirect(url_for(".count", poll_id=poll.id))
+        except DomainError as exc:
+            s.rollback()
+            if exc.field in form:
+                form[exc.field].errors.append(str(exc.message))
+            else:
+                flash(str(exc.message), "error")
+    return _render_count(poll, form, 422)
+
+
+def _act(poll_id: int, do, done: str):
+    """Run one state change for a button press: commit and report, or roll back and say why.
+    `do(s, poll)` returns the id of the poll to show next."""
+    s = db.session()
+    poll = services.get_poll(s, poll_id)
+    if not ActionForm().validate_on_submit():
+        raise Conflict(_("The form expired; reload the page and try again."))
+    try:
+        next_id = do(s, poll)
+        s.commit()
+        flash(done, "success")
+        return redirect(url_for(".count", poll_id=next_id))
+    except DomainError as exc:
+        s.rollback()
+        flash(str(exc.message), "error")
+        return _render_count(services.get_poll(s, poll_id), status=exc.status)
+
+
+@bp.post("/tally/polls/<int:poll_id>/tally")
+@role_required(SECRETARIAT)
+def tally(poll_id: int):
+    def do(s, poll):
+        services.tally_poll(s, current_user, poll.id, current_app.instance_path)
+        return poll.id
+
+    return _act(poll_id, do,
+                _("The poll is counted and the result signed. Check it, then publish it."))
+
+
+@bp.post("/tally/polls/<int:poll_id>/publish")
+@role_required(SECRETARIAT)
+def publish(poll_id: int):
+    def do(s, poll):
+        services.publish_poll(s, current_user, poll.id)
+        return poll.id
+
+    return _act(poll_id, do, _("The result and the bulletin board are public."))
+
+
+@bp.post("/tally/polls/<int:poll_id>/runoff")
+@role_required(SECRETARIAT)
+def runoff(poll_id: int):
+    def do(s, poll):
+        return services.open_runoff(s, current_user, poll.id,
+                                    key_bits=current_app.config["POLL_KEY_BITS"]).id
+
+    return _act(poll_id, do, _("The runoff poll is open."))
+
+
+@bp.context_processor
+def _helpers():
+    return {"result_rows": services.result_rows}
+
+
+from voting.tally import paper_routes  # noqa: E402,F401  (the paper-ballot pages, on this bp)

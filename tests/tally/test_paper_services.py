@@ -1,0 +1,278 @@
+"""Paper ballots: issued/returned reconciliation, double entry by two tellers, mismatches and
+their resolution, and what the count receives."""
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from tests.sessions.conftest import app_db, clerk, sitting, user  # noqa: F401
+from voting import db
+from voting.audit.models import AuditEntry
+from voting.ballots.models import Poll, PollCandidate
+from voting.errors import Conflict, Invalid
+from voting.tally import paper
+from voting.tally.paper_models import PaperEntry
+from voting.tally.rules import (ForAgainstRules, SelectionRules, Turnout, count_for_against,
+                                count_selection)
+
+PROJECTS = ["老旧小区改造", "城市道路维修", "中小学校舍改善", "社区养老服务"]
+
+
+def make_poll(s, session_id: int, *, kind="selection", seats=2, max_choices=2,
+              status="closed") -> Poll:
+    """A poll row with four candidates c1..c4 (no key needed: paper never uses it)."""
+    poll = Poll(session_id=session_id, title="2024年民生实事项目票决", kind=kind, status=status,
+                seats=seats, max_choices=max_choices, public_key_pem="-",
+                key_fingerprint="0" * 64,
+                candidates=[PollCandidate(candidate_id=f"c{i}", title=t, position=i)
+                            for i, t in enumerate(PROJECTS, start=1)])
+    s.add(poll)
+    s.flush()
+    return poll
+
+
+def enter_both(s, actor, poll_id: int, number: int, marks) -> None:
+    for teller in (1, 2):
+        paper.enter_ballot(s, actor, poll_id, teller, number, marks)
+
+
+@pytest.fixture
+def poll_id(app, sitting):  # noqa: F811
+    with app_db(app) as s:
+        return make_poll(s, sitting[1]).id
+
+
+@pytest.fixture
+def fa_poll_id(app, sitting):  # noqa: F811
+    with app_db(app) as s:
+        return make_poll(s, sitting[1], kind="for_against", seats=2, max_choices=2).id
+
+
+def test_a_poll_without_paper_is_ready_with_no_ballots(app, poll_id):
+    with app_db(app) as s:
+        assert paper.paper_ballots(s, s.get(Poll, poll_id)) == paper.PaperCount(
+            ballots=[], issued=0, returned=0, ready=True, problem=None, mismatches=0)
+
+
+def test_officials_alone_do_not_make_paper_ready(app, poll_id):
+    with app_db(app) as s:
+        paper.set_tellers(s, user(s, "clerk"), poll_id, teller1="张三", teller2="李四",
+                          scrutineers=["王五", "", "赵六"])
+        count = paper.paper_ballots(s, s.get(Poll, poll_id))
+        tally = paper.paper_record(s, s.get(Poll, poll_id))
+    assert not count.ready and "发出和收回的票数尚未登记" in count.problem
+    assert tally.scrutineers == ["王五", "赵六"]
+
+
+def test_more_returned_than_issued_voids_the_vote(app, poll_id):
+    with app_db(app) as s:
+        actor = user(s, "clerk")
+        paper.record_issued_returned(s, actor, poll_id, 2, 3)
+        for n in (1, 2, 3):
+            enter_both(s, actor, poll_id, n, ["c1"])
+        count = paper.paper_ballots(s, s.get(Poll, poll_id))
+    assert (count.ready, count.issued, count.returned, count.ballots) == (False, 2, 3, [])
+    assert count.problem == "收回票数多于发出票数，本次投票无效"
+    with app.test_request_context("/?lang=en"):
+        s = db.session()
+        count = paper.paper_ballots(s, s.get(Poll, poll_id))
+    assert count.problem == "More ballots were returned than issued: this vote is void."
+
+
+def test_two_agreeing_tellers_make_the_ballots_ready(app, poll_id):
+    with app_db(app) as s:
+        actor = user(s, "clerk")
+        paper.record_issued_returned(s, actor, poll_id, 5, 4)
+        readings = [["c2", "c1"], "blank", "unreadable", ["c4"]]
+        for n, marks in enumerate(readings, start=1):
+            enter_both(s, actor, poll_id, n, marks)
+        poll = s.get(Poll, poll_id)
+        count = paper.paper_ballots(s, poll)
+        assert paper.mismatches(s, poll) == []
+        assert paper.progress(s, poll) == {1: 4, 2: 4}
+    assert count == paper.PaperCount(ballots=[["c1", "c2"], [], None, ["c4"]], issued=5,
+                                     returned=4, ready=True, problem=None, mismatches=0)
+
+
+def test_a_difference_is_listed_with_both_readings_until_resolved(app, poll_id):
+    with app_db(app) as s:
+        actor = user(s, "clerk")
+        paper.record_issued_returned(s, actor, poll_id, 3, 3)
+        enter_both(s, actor, poll_id, 1, ["c1"])
+        paper.enter_ballot(s, actor, poll_id, 1, 2, ["c1", "c2"])
+        paper.enter_ballot(s, actor, poll_id, 2, 2, ["c1", "c3"])
+        paper.enter_ballot(s, actor, poll_id, 1, 3, ["c3"])
+        paper.enter_ballot(s, actor, poll_id, 2, 3, "blank")
+        poll = s.get(Poll, poll_id)
+        found = paper.mismatches(s, poll)
+        count = paper.paper_ballots(s, poll)
+    assert found == [
+        paper.Mismatch(2, paper.Reading(["c1", "c2"], None), paper.Reading(["c1", "c3"], None)),
+        paper.Mismatch(3, paper.Reading(["c3"], None), paper.Reading(None, "blank"))]
+    assert not count.ready and count.mismatches == 2 and count.ballots == []
+    assert "两名计票人录入不一致的选票：2 张" in count.problem
+    with app_db(app) as s:
+        actor = user(s, "clerk")
+        paper.resolve(s, actor, poll_id, 2, ["c1", "c2"])
+        count = paper.paper_ballots(s, s.get(Poll, poll_id))
+    assert not count.ready and count.mismatches == 1
+    with app_db(app) as s:
+        paper.resolve(s, user(s, "clerk"), poll_id, 3, "blank")
+        count = paper.paper_ballots(s, s.get(Poll, poll_id))
+        resolutions = s.scalars(select(AuditEntry).where(AuditEntry.action == "paper.resolve")
+                                .order_by(AuditEntry.seq)).all()
+    assert count.ready and count.ballots == [["c1"], ["c1", "c2"], []]
+    assert resolutions[0].details["number"] == 2
+    assert resolutions[0].details["replaced"]["2"] == {"marks": ["c1", "c3"], "flag": None}
+
+
+def test_a_ballot_one_teller_has_not_entered_is_a_mismatch(app, poll_id):
+    with app_db(app) as s:
+        actor = user(s, "clerk")
+        paper.record_issued_returned(s, actor, poll_id, 3, 3)
+        enter_both(s, actor, poll_id, 1, ["c1"])
+        enter_both(s, actor, poll_id, 2, ["c2"])
+        paper.enter_ballot(s, actor, poll_id, 1, 3, ["c3"])
+        poll = s.get(Poll, poll_id)
+        found = paper.mismatches(s, poll)
+        count = paper.paper_ballots(s, poll)
+    assert found == [paper.Mismatch(3, paper.Reading(["c3"], None), None)]
+    assert found[0].missing
+    assert not count.ready and count.mismatches == 1
+    assert "计票人一：3/3" in count.problem and "计票人二：2/3" in count.problem
+
+
+def test_reentering_a_ballot_replaces_it_on_the_audit_log(app, poll_id):
+    with app_db(app) as s:
+        actor = user(s, "clerk")
+        paper.record_issued_returned(s, actor, poll_id, 1, 1)
+        paper.enter_ballot(s, actor, poll_id, 1, 1, ["c1"])
+        paper.enter_ballot(s, actor, poll_id, 1, 1, ["c2"])
+        entries = s.scalars(select(PaperEntry)).all()
+        log = s.scalars(select(AuditEntry).where(AuditEntry.action == "paper.enter")
+                        .order_by(AuditEntry.seq)).all()
+    assert [(e.teller, e.number, e.marks) for e in entries] == [(1, 1, ["c2"])]
+    assert log[0].details["replaced"] is None
+    assert log[1].details["replaced"] == {"marks": ["c1"], "flag": None}
+    assert log[1].details["marks"] == ["c2"] and log[1].actor == "clerk"
+
+
+def test_too_many_choices_go_to_the_count_which_finds_them_invalid(app, poll_id):
+    with app_db(app) as s:
+        actor = user(s, "clerk")
+        paper.record_issued_returned(s, actor, poll_id, 3, 3)
+        enter_both(s, actor, poll_id, 1, ["c1", "c2", "c3"])  # max_choices is 2
+        enter_both(s, actor, poll_id, 2, ["c1", "c2"])
+        enter_both(s, actor, poll_id, 3, ["c1"])
+        poll = s.get(Poll, poll_id)
+        count = paper.paper_ballots(s, poll)
+        ids = [c.candidate_id for c in poll.candidates]
+        rules = SelectionRules(seats=poll.seats, max_choices=poll.max_choices)
+    assert count.ready and count.mismatches == 0
+    assert count.ballots[0] == ["c1", "c2", "c3"]
+    outcome = count_selection(ids, count.ballots, rules, Turnout(roster=3, present=3))
+    assert (outcome.valid, outcome.invalid) == (2, 1)
+    assert outcome.counts == {"c1": 2, "c2": 1, "c3": 0, "c4": 0}
+
+
+def test_for_against_paper_ballots(app, fa_poll_id):
+    with app_db(app) as s:
+        actor = user(s, "clerk")
+        paper.record_issued_returned(s, actor, fa_poll_id, 4, 4)
+        # An explicit abstention and no mark count the same: the tellers agree.
+        paper.enter_ballot(s, actor, fa_poll_id, 1, 1,
+                           {"c1": "for", "c2": "against", "c3": "abstain"})
+        paper.enter_ballot(s, actor, fa_poll_id, 2, 1, {"c1": "for", "c2": "against"})
+        enter_both(s, actor, fa_poll_id, 2, {"c1": "for", "c2": "for", "c3": "for"})
+        enter_both(s, actor, fa_poll_id, 3, "blank")
+        paper.enter_ballot(s, actor, fa_poll_id, 1, 4, {"c4": "for"})
+        paper.enter_ballot(s, actor, fa_poll_id, 2, 4, {"c4": "against"})
+        poll = s.get(Poll, fa_poll_id)
+        found = paper.mismatches(s, poll)
+        paper.resolve(s, actor, fa_poll_id, 4, {"c4": "for", "c1": "abstain"})
+        count = paper.paper_ballots(s, poll)
+        ids = [c.candidate_id for c in poll.candidates]
+        with pytest.raises(Invalid):
+            paper.enter_ballot(s, actor, fa_poll_id, 1, 1, {"c1": "yes"})
+        with pytest.raises(Invalid):
+            paper.enter_ballot(s, actor, fa_poll_id, 1, 1, ["c1"])
+    assert [m.number for m in found] == [4]
+    assert count.ready
+    assert count.ballots == [{"c1": "for", "c2": "against"}, {"c1": "for", "c2": "for", "c3": "for"},
+                             {}, {"c4": "for"}]
+    outcome = count_for_against(ids, count.ballots, ForAgainstRules(seats=2, max_for=2),
+                                Turnout(roster=4, present=4))
+    assert (outcome.valid, outcome.invalid) == (3, 1)  # three "for" marks: invalid
+    assert outcome.counts == {"c1": 1, "c2": 0, "c3": 0, "c4": 1}
+    assert outcome.against == {"c1": 0, "c2": 1, "c3": 0, "c4": 0}
+
+
+def test_bad_entries_change_nothing(app, poll_id):
+    with app_db(app) as s:
+        actor = user(s, "clerk")
+        with pytest.raises(Conflict) as exc:
+            paper.enter_ballot(s, actor, poll_id, 1, 1, ["c1"])
+        assert "请先登记" in str(exc.value.message)
+        paper.record_issued_returned(s, actor, poll_id, 2, 2)
+        paper.enter_ballot(s, actor, poll_id, 1, 2, ["c1"])
+        cases = [(1, 3, ["c1"], "number"), (1, 0, ["c1"], "number"), (3, 1, ["c1"], "teller"),
+                 (1, 1, ["c9"], "marks"), (1, 1, ["c1", "c1"], "marks"), (1, 1, [], "marks"),
+                 (1, 1, "torn", "marks")]
+        for teller, number, marks, field in cases:
+            with pytest.raises(Invalid) as exc:
+                paper.enter_ballot(s, actor, poll_id, teller, number, marks)
+            assert exc.value.field == field, (teller, number, marks)
+        with pytest.raises(Invalid) as exc:
+            paper.record_issued_returned(s, actor, poll_id, -1, 2)
+        assert exc.value.field == "issued"
+        with pytest.raises(Conflict) as exc:
+            paper.record_issued_returned(s, actor, poll_id, 2, 1)  # ballot 2 is entered
+        assert exc.value.field == "returned"
+        with pytest.raises(Invalid):
+            paper.set_tellers(s, actor, poll_id, teller1="张三", teller2="张三")
+        entries = s.scalars(select(PaperEntry)).all()
+        assert [(e.teller, e.number) for e in entries] == [(1, 2)]
+
+
+@pytest.mark.parametrize("status", ["draft", "open", "tallied", "published"])
+def test_counts_and_entries_only_while_the_poll_is_closed(app, sitting, status):  # noqa: F811
+    with app_db(app) as s:
+        poll = make_poll(s, sitting[1], status="closed")
+        paper.record_issued_returned(s, user(s, "clerk"), poll.id, 1, 1)
+        poll.status = status
+        poll_id = poll.id
+    with app_db(app) as s:
+        actor = user(s, "clerk")
+        for call in (lambda: paper.record_issued_returned(s, actor, poll_id, 1, 1),
+                     lambda: paper.enter_ballot(s, actor, poll_id, 1, 1, ["c1"]),
+                     lambda: paper.resolve(s, actor, poll_id, 1, ["c1"])):
+            with pytest.raises(Conflict):
+                call()
+        if status in ("draft", "open"):  # officials may be named before the count
+            paper.set_tellers(s, actor, poll_id, teller1="张三", teller2="李四")
+        else:
+            with pytest.raises(Conflict):
+                paper.set_tellers(s, actor, poll_id, teller1="张三", teller2="李四")
+
+
+@pytest.mark.parametrize("values", [dict(teller=3, number=1), dict(teller=1, number=0),
+                                    dict(teller=1, number=1, marks=None, flag=None),
+                                    dict(teller=1, number=1, marks=["c1"], flag="torn")])
+def test_the_database_refuses_impossible_entries(app, poll_id, values):
+    row = {"poll_id": poll_id, "marks": ["c1"], "flag": None, **values}
+    with app.app_context():
+        s = db.session()
+        s.add(PaperEntry(**row))
+        with pytest.raises(IntegrityError):
+            s.flush()
+        s.rollback()
+
+
+def test_the_database_refuses_a_second_entry_of_the_same_ballot(app, poll_id):
+    with app.app_context():
+        s = db.session()
+        s.add_all([PaperEntry(poll_id=poll_id, teller=1, number=1, marks=["c1"]),
+                   PaperEntry(poll_id=poll_id, teller=1, number=1, marks=["c2"])])
+        with pytest.raises(IntegrityError):
+            s.flush()
+        s.rollback()

@@ -1,0 +1,195 @@
+"""Counting, certifying and publishing a closed poll (services)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+from sqlalchemy import select
+
+from tests.tally.conftest import app_db, cast, make_poll, roster, user
+from voting.audit.models import AuditEntry
+from voting.ballots.models import Ballot, Poll
+from voting.crypto import result_signing
+from voting.errors import Conflict
+from voting.tally import keys, services
+
+
+def _tally(app, poll_id):
+    with app_db(app) as s:
+        return services.tally_poll(s, user(s, "clerk"), poll_id, app.instance_path).signed
+
+
+def _setup(app, poll_key, sitting, *, n=10, present=None, tokens=None, ballots=(), **poll):
+    congress_id, session_id = sitting
+    with app_db(app) as s:
+        p = make_poll(s, poll_key, session_id, **poll)
+        roster(s, congress_id, session_id, n, present=present, poll=p, tokens=tokens)
+        board = cast(s, poll_key, p, list(ballots))
+        return p.id, board
+
+
+def test_selection_count_is_signed_and_stored(app, poll_key, sitting):
+    ballots = [["c1", "c2"]] * 6 + [["c3"]] * 3 + [[]]
+    poll_id, board = _setup(app, poll_key, sitting, ballots=ballots)
+    doc = _tally(app, poll_id)
+    assert doc["eligible"] == 10 and doc["checked_in"] == 10 and doc["tokens_issued"] == 10
+    assert doc["ballots_cast"] == 10 and doc["valid_ballots"] == 10
+    assert doc["counts"] == {"c1": 6, "c2": 6, "c3": 3, "c4": 0, "c5": 0}
+    assert doc["threshold"] == 6  # more than half of the 10 on the roster
+    assert doc["elected"] == ["c1", "c2"] and doc["tied"] == []
+    # The signature verifies with the key /api/v1/keys lists.
+    listed = [k.public_key for k in keys.all_keys(app.instance_path)]
+    assert doc["signing_key"] in listed
+    assert result_signing.verify_document(doc)
+    # Board digest exactly as PROTOCOL defines it, computed here independently.
+    entries = sorted(({"msg": b["msg"], "msg_prefix": b["msg_prefix"], "sig": b["sig"],
+                       "choices": sorted(b["choices"])} for b in board), key=lambda b: b["msg"])
+    raw = json.dumps(entries, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert doc["board_digest"] == hashlib.sha256(raw.encode("utf-8")).hexdigest()
+    with app_db(app) as s:
+        assert s.get(Poll, poll_id).status == "tallied"
+        actions = s.scalars(select(AuditEntry.action)).all()
+        assert "poll.tally" in actions
+
+
+@pytest.mark.parametrize(("base", "threshold", "elected"), [
+    ("roster", 7, []),  # 12 on the roster: 7 needed, c1 has 6
+    ("present", 6, ["c1"]),  # 10 present
+    ("cast", 5, ["c1", "c2"]),  # 8 ballots
+])
+def test_threshold_on_each_base(app, poll_key, sitting, base, threshold, elected):
+    ballots = [["c1", "c2"]] * 5 + [["c1"]] + [["c3"]] * 2
+    poll_id, _ = _setup(app, poll_key, sitting, n=12, present=10, tokens=8, ballots=ballots,
+                        threshold_base=base)
+    doc = _tally(app, poll_id)
+    assert (doc["eligible"], doc["checked_in"], doc["ballots_cast"]) == (12, 10, 8)
+    assert doc["threshold"] == threshold and doc["threshold_base"] == base
+    assert doc["elected"] == elected
+    assert doc["seats_left"] == 2 - len(elected)
+
+
+def test_tie_at_last_seat_names_the_tied(app, poll_key, sitting):
+    ballots = [["c1", "c2"]] * 3 + [["c1", "c3"]] * 3 + [["c2", "c3"]] * 2
+    poll_id, _ = _setup(app, poll_key, sitting, ballots=ballots, threshold_base="cast")
+    doc = _tally(app, poll_id)
+    assert doc["elected"] == ["c1"] and doc["tied"] == ["c2", "c3"]
+    assert doc["runoff_reason"] == "tie" and doc["runoff_candidates"] == ["c2", "c3"]
+    assert doc["seats_left"] == 1
+
+
+def test_for_against_kind(app, poll_key, sitting):
+    ballots = [{"c1": "for", "c2": "for"}] * 6 + [{"c1": "against", "c2": "abstain"}] * 3 + [{}]
+    poll_id, _ = _setup(app, poll_key, sitting, kind="for_against", candidates=3, seats=2,
+                        ballots=ballots)
+    doc = _tally(app, poll_id)
+    assert doc["kind"] == "for_against"
+    assert doc["counts"] == {"c1": 6, "c2": 6, "c3": 0}
+    assert doc["against"] == {"c1": 3, "c2": 0, "c3": 0}
+    assert doc["abstain"] == {"c1": 1, "c2": 4, "c3": 10}
+    assert doc["elected"] == ["c1", "c2"]
+
+
+def test_invalid_ballot_counts_as_cast_not_valid(app, poll_key, sitting):
+    poll_id, _ = _setup(app, poll_key, sitting, ballots=[["c1", "c2", "c3"], ["c1"]])
+    doc = _tally(app, poll_id)
+    assert doc["ballots_cast"] == 2 and doc["valid_ballots"] == 1 and doc["invalid_ballots"] == 1
+    assert doc["counts"]["c1"] == 1
+
+
+def test_tampered_signature_refuses_the_count(app, poll_key, sitting):
+    poll_id, board = _setup(app, poll_key, sitting, ballots=[["c1"]] * 3)
+    with app_db(app) as s:
+        ballot = s.scalar(select(Ballot).where(Ballot.msg == board[1]["msg"]))
+        ballot.choices = ["c2"]  # the signature is over the token; swap in another token's sig
+        ballot.sig = board[0]["sig"]
+    with app_db(app) as s, pytest.raises(Conflict) as err:
+        services.tally_poll(s, user(s, "clerk"), poll_id, app.instance_path)
+    assert board[1]["receipt"] in str(err.value.message)
+    with app_db(app) as s:
+        assert s.get(Poll, poll_id).status == "closed"
+        assert services.find_result(s, poll_id) is None
+
+
+def test_more_ballots_than_tokens_refuses(app, poll_key, sitting):
+    poll_id, _ = _setup(app, poll_key, sitting, tokens=2, ballots=[["c1"]] * 3)
+    with app_db(app) as s, pytest.raises(Conflict) as err:
+        services.tally_poll(s, user(s, "clerk"), poll_id, app.instance_path)
+    assert err.value.code == "too_many_ballots"
+
+
+@pytest.mark.parametrize("status", ["draft", "open"])
+def test_only_a_closed_poll_is_counted(app, poll_key, sitting, status):
+    poll_id, _ = _setup(app, poll_key, sitting, status=status)
+    with app_db(app) as s, pytest.raises(Conflict):
+        services.tally_poll(s, user(s, "clerk"), poll_id, app.instance_path)
+
+
+def test_publish_after_tally_and_only_once(app, poll_key, sitting):
+    poll_id, _ = _setup(app, poll_key, sitting, ballots=[["c1"]])
+    with app_db(app) as s, pytest.raises(Conflict):
+        services.publish_poll(s, user(s, "clerk"), poll_id)
+    _tally(app, poll_id)
+    with app_db(app) as s:
+        services.publish_poll(s, user(s, "clerk"), poll_id)
+    with app_db(app) as s:
+        assert s.get(Poll, poll_id).status == "published"
+        assert "poll.publish" in s.scalars(select(AuditEntry.action)).all()
+        with pytest.raises(Conflict):
+            services.publish_poll(s, user(s, "clerk"), poll_id)
+
+
+def test_rotation_keeps_old_results_verifiable(app, poll_key, sitting):
+    first, _ = _setup(app, poll_key, sitting, ballots=[["c1"]])
+    old = _tally(app, first)
+    new_key = keys.rotate(app.instance_path)
+    listed = {k.public_key: k for k in keys.all_keys(app.instance_path)}
+    assert listed[old["signing_key"]].retired is not None
+    assert new_key.retired is None and new_key.public_key != old["signing_key"]
+    assert result_signing.verify_document(old)
+    with app_db(app) as s:
+        second = make_poll(s, poll_key, sitting[1]).id
+    assert _tally(app, second)["signing_key"] == new_key.public_key
+
+
+def test_key_files_are_private(app):
+    key = keys.current_key(app)
+    assert key.path.stat().st_mode & 0o777 == 0o600
+    assert (key.path.parent / keys.INDEX).stat().st_mode & 0o777 == 0o600
+
+
+def test_officials_are_named_on_the_result(app, poll_key, sitting):
+    poll_id, _ = _setup(app, poll_key, sitting, ballots=[["c1"]])
+    with app_db(app) as s:
+        services.set_officials(s, user(s, "clerk"), poll_id=poll_id,
+                               scrutineers=["张三", " 李四 ", ""], tellers=["王五"])
+    doc = _tally(app, poll_id)
+    assert doc["scrutineers"] == ["张三", "李四"] and doc["tellers"] == ["王五"]
+    with app_db(app) as s, pytest.raises(Conflict):
+        services.set_officials(s, user(s, "clerk"), poll_id=poll_id, scrutineers=[], tellers=[])
+
+
+def test_paper_ballots_join_the_count_once_reconciled(app, poll_key, sitting):
+    from voting.tally import paper
+
+    poll_id, board = _setup(app, poll_key, sitting, tokens=6, ballots=[["c1", "c2"]] * 6)
+    with app_db(app) as s:
+        clerk_ = user(s, "clerk")
+        paper.record_issued_returned(s, clerk_, poll_id, 4, 4)
+        paper.set_tellers(s, clerk_, poll_id, teller1="赵六", teller2="钱七", scrutineers=["孙八"])
+    with app_db(app) as s, pytest.raises(Conflict) as err:
+        services.tally_poll(s, user(s, "clerk"), poll_id, app.instance_path)
+    assert err.value.code == "paper_not_ready"
+    with app_db(app) as s:
+        for teller in (1, 2):
+            for number, marks in ((1, ["c1"]), (2, ["c3"]), (3, ["c1", "c3"]), (4, "unreadable")):
+                paper.enter_ballot(s, user(s, "clerk"), poll_id, teller, number, marks)
+    doc = _tally(app, poll_id)
+    assert doc["electronic_ballots"] == 6 and doc["ballots_cast"] == 10
+    assert doc["paper"] == {"issued": 4, "returned": 4,
+                            "ballots": [None, ["c1", "c3"], ["c1"], ["c3"]]}
+    assert doc["invalid_ballots"] == 1 and doc["valid_ballots"] == 9
+    assert doc["counts"]["c1"] == 8 and doc["counts"]["c3"] == 2
+    assert doc["tellers"] == ["赵六", "钱七"] and doc["scrutineers"] == ["孙八"]
+    assert services.board.recount(doc, board)["counts"] == doc["counts"]

@@ -1,0 +1,194 @@
+"""The hand-written OpenAPI 3.0 description of every /api/v1 route (PROTOCOL.md)."""
+
+from __future__ import annotations
+
+from voting.crypto.blind_rsa import VARIANT
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _error(description: str) -> dict:
+    return _json(_ref("Error"), description)
+
+
+def _obj(required: list[str], **props) -> dict:
+    return {"type": "object", "required": required, "properties": props}
+
+
+B64 = {"type": "string", "description": "unpadded base64url", "pattern": "^[A-Za-z0-9_-]*$"}
+HEX = {"type": "string", "pattern": "^[0-9a-f]+$"}
+INT = {"type": "integer"}
+STR = {"type": "string"}
+POLL_ID = {"name": "poll_id", "in": "path", "required": True, "schema": INT}
+CSRF = {"name": "X-CSRFToken", "in": "header", "required": True, "schema": STR,
+        "description": "the csrf_token from /api/v1/auth/login or /api/v1/auth/me"}
+
+SELECTION_CHOICES = {"type": "array", "items": STR, "uniqueItems": True,
+                     "description": "selection: distinct candidate ids, at most max_choices"}
+FOR_AGAINST_CHOICES = {"type": "object",
+                       "additionalProperties": {"type": "string",
+                                                "enum": ["for", "against", "abstain"]},
+                       "description": "for_against: candidate id → mark; candidates left out "
+                                      "abstain; at most max_for (= max_choices) \"for\" marks"}
+CHOICES = {"oneOf": [SELECTION_CHOICES, FOR_AGAINST_CHOICES]}
+
+SCHEMAS = {
+    "Error": _obj(["error", "message"], error=STR, message=STR),
+    "Poll": _obj(
+        ["id", "title", "kind", "status", "seats", "max_choices", "candidates",
+         "public_key_pem", "key_fingerprint", "variant"],
+        id=INT, title=STR,
+        kind={"type": "string", "enum": ["selection", "for_against"]},
+        status={"type": "string", "enum": ["draft", "open", "closed", "tallied", "published"]},
+        seats=INT, max_choices=INT,
+        threshold_base={"type": "string", "enum": ["roster", "present", "cast"],
+                        "description": "what the threshold is more than half of"},
+        parent_id={"type": "integer", "nullable": True,
+                   "description": "set on a runoff or further poll"},
+        candidates={"type": "array", "items": _obj(["id", "title"], id=STR, title=STR)},
+        public_key_pem={"type": "string", "description": "SPKI PEM (rsaEncryption)"},
+        key_fingerprint={**HEX, "description": "hex SHA-256 of the DER SubjectPublicKeyInfo"},
+        variant={"type": "string", "enum": [VARIANT]},
+        max_for={"type": "integer",
+                 "description": "for_against polls only: the most \"for\" marks on a ballot"},
+        marks={"type": "array", "items": STR,
+               "description": "for_against polls only: [\"for\", \"against\", \"abstain\"]"}),
+    "BoardBallot": _obj(["msg", "msg_prefix", "sig", "choices", "receipt"],
+                        msg=B64, msg_prefix=B64, sig=B64, choices=CHOICES, receipt=HEX),
+    "Board": _obj(["poll_id", "key_fingerprint", "ballots"], poll_id=INT, key_fingerprint=HEX,
+                  ballots={"type": "array", "items": _ref("BoardBallot"),
+                           "description": "sorted by msg (code points); choices sorted"}),
+    "Result": {**_obj(
+        ["poll_id", "title", "eligible", "checked_in", "tokens_issued", "ballots_cast",
+         "valid_ballots", "seats", "threshold", "counts", "elected", "tied",
+         "key_fingerprint", "board_digest", "signing_key", "signature"],
+        poll_id=INT, title=STR, eligible=INT, checked_in=INT, tokens_issued=INT,
+        ballots_cast=INT, valid_ballots=INT, seats=INT,
+        threshold={"type": "integer", "description": "the fewest votes needed to be elected"},
+        counts={"type": "object", "additionalProperties": INT,
+                "description": "every candidate id → votes, zeros too"},
+        elected={"type": "array", "items": STR,
+                 "description": "rank order: votes descending, then candidate order"},
+        tied={"type": "array", "items": STR,
+              "description": "tied at the last seat, not all electable (a runoff is needed)"},
+        key_fingerprint=HEX,
+        board_digest={**HEX, "description": "hex SHA-256 of the canonical JSON of the board's "
+                                            "ballots ({msg, msg_prefix, sig, choices})"},
+        signing_key={**B64, "description": "raw 32-byte Ed25519 public key"},
+        signature={**B64, "description": "Ed25519 over the canonical JSON of the result "
+                                         "without its signature field"}),
+        "additionalProperties": True},
+    "SigningKey": _obj(["key", "fingerprint", "created", "retired"],
+                       key={**B64, "description": "raw 32-byte Ed25519 public key"},
+                       fingerprint={**HEX, "description": "hex SHA-256 of the raw key"},
+                       created=STR, retired={"type": "string", "nullable": True}),
+    "AuditEntry": _obj(["seq", "created_at", "actor", "action", "object_type", "object_id",
+                        "details", "prev_hash", "hash"],
+                       seq=INT, created_at=STR, actor=STR, action=STR, object_type=STR,
+                       object_id=STR, details={"type": "object"}, prev_hash=HEX, hash=HEX),
+}
+
+PATHS = {
+    "/api/v1/auth/login": {"post": {
+        "summary": "Sign in (deputies and staff); sets an HttpOnly SameSite=Lax session cookie",
+        "requestBody": {"required": True, "content": {"application/json": {
+            "schema": _obj(["username", "password"], username=STR, password=STR)}}},
+        "responses": {
+            "200": _json(_obj(["csrf_token", "role"], csrf_token=STR, role=STR), "signed in"),
+            "400": _error("malformed body"),
+            "401": _error("wrong credentials"),
+            "429": _error("too many attempts")}}},
+    "/api/v1/auth/me": {"get": {
+        "summary": "The signed-in user and a fresh CSRF token",
+        "responses": {
+            "200": _json(_obj(["username", "role", "display_name", "csrf_token"],
+                              username=STR, role=STR, display_name=STR, csrf_token=STR),
+                         "signed in"),
+            "401": _error("no session")}}},
+    "/api/v1/audit": {"get": {
+        "summary": "The whole hash-chained audit log of staff actions (public)",
+        "responses": {"200": _json(_obj(["entries"], entries={
+            "type": "array", "items": _ref("AuditEntry")}), "every entry, by seq")}}},
+    "/api/v1/keys": {"get": {
+        "summary": "Every Ed25519 result-signing key of this installation (public)",
+        "responses": {"200": _json(_obj(["result_signing_keys"], result_signing_keys={
+            "type": "array", "items": _ref("SigningKey")}), "current and retired keys")}}},
+    "/api/v1/polls/{poll_id}": {"get": {
+        "summary": "A poll: rules, candidates and its blind-signature public key (public)",
+        "parameters": [POLL_ID],
+        "responses": {"200": _json(_ref("Poll"), "the poll"),
+                      "404": _error("no such poll")}}},
+    "/api/v1/polls/{poll_id}/tokens": {"post": {
+        "summary": "Blind-sign the deputy's ballot token (RFC 9474); one per deputy per poll",
+        "description": "Only a deputy on the poll's roster, checked in, while the poll is "
+                       "open. The same blinded_msg again returns the same blind_sig.",
+        "parameters": [POLL_ID, CSRF],
+        "requestBody": {"required": True, "content": {"application/json": {
+            "schema": _obj(["blinded_msg"], blinded_msg=B64)}}},
+        "responses": {
+            "200": _json(_obj(["blind_sig"], blind_sig=B64), "the blind signature"),
+            "400": _error("malformed body or missing CSRF token"),
+            "401": _error("no session"),
+            "403": _error("not eligible (not on the roster) or not checked in"),
+            "404": _error("no such poll"),
+            "409": _error("poll not open, or a different blinded_msg was already signed"),
+            "422": _error("blinded_msg does not fit the poll's key")}}},
+    "/api/v1/polls/{poll_id}/ballots": {
+        "post": {
+            "summary": "Cast an anonymous ballot (no session: cookies are ignored, none set)",
+            "description": "Errors in this order: 400 malformed; 409 poll not open (retries "
+                           "too); 403 signature does not verify; 422 unknown, repeated or too "
+                           "many choices (token not spent); 409 msg already cast with other "
+                           "content. An identical retry returns 200 and the same receipt.",
+            "requestBody": {"required": True, "content": {"application/json": {
+                "schema": _obj(["msg", "msg_prefix", "sig", "choices"],
+                               msg={**B64, "description": "32 random bytes"},
+                               msg_prefix={**B64, "description": "32 random bytes"},
+                               sig={**B64, "description": "RSASSA-PSS SHA-384 salt 48 over "
+                                                          "msg_prefix || msg"},
+                               choices=CHOICES)}}},
+            "parameters": [POLL_ID],
+            "responses": {
+                "201": _json(_obj(["receipt"], receipt=HEX), "cast and committed"),
+                "200": _json(_obj(["receipt"], receipt=HEX), "identical retry"),
+                "400": _error("malformed body"),
+                "403": _error("signature does not verify"),
+                "404": _error("no such poll"),
+                "409": _error("poll not open, or this msg was cast with other content"),
+                "422": _error("unknown, repeated or too many choices")}},
+        "get": {
+            "summary": "The bulletin board (public once the poll is closed)",
+            "parameters": [POLL_ID],
+            "responses": {"200": _json(_ref("Board"), "every ballot, sorted by msg"),
+                          "404": _error("no such poll"),
+                          "409": _error("the poll is not closed yet")}}},
+    "/api/v1/polls/{poll_id}/result": {"get": {
+        "summary": "The signed result (public once published)",
+        "parameters": [POLL_ID],
+        "responses": {"200": _json(_ref("Result"), "the signed result"),
+                      "404": _error("no such poll"),
+                      "409": _error("not published yet")}}},
+    "/api/v1/openapi.json": {"get": {
+        "summary": "This document",
+        "responses": {"200": {"description": "OpenAPI 3.0 document",
+                              "content": {"application/json": {}}}}}},
+}
+
+
+def document() -> dict:
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "民生实事项目票决 — ballot protocol", "version": "1",
+                 "description": "PROTOCOL.md v1: RFC 9474 " + VARIANT + " blind-signed "
+                                "anonymous ballots, public bulletin board, signed results."},
+        "paths": PATHS,
+        "components": {"schemas": SCHEMAS,
+                       "securitySchemes": {"session": {"type": "apiKey", "in": "cookie",
+                                                       "name": "session"}}},
+    }

@@ -1,0 +1,401 @@
+"""Polls, blind-signed tokens and anonymous ballots (PROTOCOL.md, THREAT_MODEL.md).
+
+Services flush and never commit: the request edge commits, and only then answers (a receipt
+promises a durable ballot). Nothing here records who cast what or when: token issuance knows
+the deputy but only a blinded message; a ballot knows its token but not the deputy.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from voting.audit.services import record
+from voting.ballots.models import (THRESHOLD_BASES, Ballot, Poll, PollCandidate, PollKey,
+                                   TokenIssuance)
+from voting.crypto import blind_rsa
+from voting.crypto.encoding import b64url_decode, b64url_encode
+from voting.db import utcnow
+from voting.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from voting.pool.models import Project
+from voting.sessions.models import CongressSession
+from voting.sessions.services import deputy_for_user, get_session, is_checked_in, quorum
+
+KINDS = ("selection", "for_against")
+MARKS = ("for", "against", "abstain")
+DEFAULT_SEATS = 10
+TITLE_MAX = 200
+RANDOM_BYTES = 16  # ballot ids and receipts: 128 random bits, hex
+
+
+class Malformed(DomainError):
+    """The request body is not what the protocol says (400)."""
+
+    code = "bad_request"
+    status = 400
+
+
+# ---- polls ---------------------------------------------------------------------------------
+
+def get_poll(db: Session, poll_id: int) -> Poll:
+    poll = db.get(Poll, poll_id)
+    if poll is None:
+        raise NotFound(_l("No such poll."))
+    return poll
+
+
+def polls_of_session(db: Session, session_id: int) -> list[Poll]:
+    return list(db.scalars(select(Poll).where(Poll.session_id == session_id).order_by(Poll.id)))
+
+
+def candidate_projects(db: Session, year: int) -> list[Project]:
+    """The year's candidate-stage projects in pool order: what a poll is normally about."""
+    return list(db.scalars(select(Project).where(Project.year == year,
+                                                 Project.stage == "candidate")
+                           .order_by(Project.id)))
+
+
+def candidate_id(position: int) -> str:
+    """Stable protocol ids in ballot order: c01, c02, …"""
+    return f"c{position:02d}"
+
+
+def _candidates_from_projects(db: Session, project_ids: list[int]) -> list[tuple]:
+    if len(set(project_ids)) != len(project_ids):
+        raise Invalid(_l("A project is listed twice."), field="candidates")
+    projects = {p.id: p for p in db.scalars(select(Project).where(Project.id.in_(project_ids)))}
+    missing = [pid for pid in project_ids if pid not in projects]
+    if missing:
+        raise Invalid(_l("No such project: %(ids)s.", ids=", ".join(map(str, missing))),
+                      field="candidates")
+    return [(candidate_id(i), projects[pid].title, pid) for i, pid in enumerate(project_ids, 1)]
+
+
+def create_poll(db: Session, actor, *, session_id: int, title: str, kind: str = "selection",
+                seats: int = DEFAULT_SEATS, max_choices: int | None = None,
+                threshold_base: str = "roster", candidate_project_ids: list[int] | None = None,
+                candidates: list[tuple] | None = None, parent_id: int | None = None,
+                key_bits: int = 3072) -> Poll:
+    """A draft poll with its own RSA key. Candidates come from projects (ids c01.. in the order
+    given) or as (id, title[, project_id]) tuples keeping their ids (runoffs)."""
+    session = get_session(db, session_id)
+    title = (title or "").strip()
+    if not title:
+        raise Invalid(_l("A value is required."), field="title")
+    if len(title) > TITLE_MAX:
+        raise Invalid(_l("At most %(n)s characters.", n=TITLE_MAX), field="title")
+    if kind not in KINDS:
+        raise Invalid(_l("Unknown kind of poll."), field="kind")
+    if threshold_base not in THRESHOLD_BASES:
+        raise Invalid(_l("Unknown threshold base."), field="threshold_base")
+    if (candidate_project_ids is None) == (candidates is None):
+        raise Invalid(_l("Give the candidates either as projects or as a list."),
+                      field="candidates")
+    if candidates is None:
+        rows = _candidates_from_projects(db, list(candidate_project_ids))
+    else:
+        rows = [(c[0], c[1], c[2] if len(c) > 2 else None) for c in candidates]
+        if len({r[0] for r in rows}) != len(rows):
+            raise Invalid(_l("A project is listed twice."), field="candidates")
+    if not rows:
+        raise Invalid(_l("Choose at least one candidate."), field="candidates")
+    if not isinstance(seats, int) or not 1 <= seats <= len(rows):
+        raise Invalid(_l("Seats must be from 1 to the number of candidates (%(n)s).",
+                         n=len(rows)), field="seats")
+    max_choices = seats if max_choices is None else max_choices
+    if not isinstance(max_choices, int) or not 1 <= max_choices <= len(rows):
+        raise Invalid(_l("The most choices must be from 1 to the number of candidates "
+                         "(%(n)s).", n=len(rows)), field="max_choices")
+    if parent_id is not None:
+        get_poll(db, parent_id)
+
+    key = blind_rsa.generate_private_key(bits=key_bits)
+    pub = key.public_key()
+    poll = Poll(session_id=session.id, title=title, kind=kind, status="draft", seats=seats,
+                max_choices=max_choices, threshold_base=threshold_base, parent_id=parent_id,
+                public_key_pem=blind_rsa.public_key_pem(pub),
+                key_fingerprint=blind_rsa.key_fingerprint(pub))
+    db.add(poll)
+    db.flush()
+    db.add(PollKey(poll_id=poll.id, private_key_pem=blind_rsa.private_key_pem(key)))
+    for position, (cid, ctitle, project_id) in enumerate(rows, 1):
+        db.add(PollCandidate(poll_id=poll.id, candidate_id=cid, title=ctitle[:TITLE_MAX],
+                             project_id=project_id, position=position))
+    db.flush()
+    db.refresh(poll)
+    record(db, actor, "poll.create", "poll", poll.id, session_id=session.id, title=title,
+           kind=kind, seats=seats, max_choices=max_choices, threshold_base=threshold_base,
+           parent_id=parent_id, candidates=[r[0] for r in rows],
+           key_fingerprint=poll.key_fingerprint)
+    return poll
+
+
+def open_poll(db: Session, actor, poll_id: int) -> Poll:
+    """draft → open, only with a quorum present."""
+    poll = _locked_poll(db, poll_id, True)
+    if poll.status != "draft":
+        raise Conflict(_l("Only a draft poll can be opened."), code="not_draft")
+    q = quorum(db, db.get(CongressSession, poll.session_id))
+    if not q.met:
+        raise Conflict(_l("No quorum: %(present)s of %(expected)s deputies are checked in, "
+                          "%(required)s are needed.", present=q.present, expected=q.expected,
+                          required=q.required), code="no_quorum")
+    poll.status = "open"
+    poll.opened_at = utcnow()
+    db.flush()
+    record(db, actor, "poll.open", "poll", poll.id, key_fingerprint=poll.key_fingerprint,
+           present=q.present, expected=q.expected)
+    return poll
+
+
+def close_poll(db: Session, actor, poll_id: int) -> Poll:
+    """open → closed; then the poll's ballots are rewritten in key order (THREAT_MODEL.md)."""
+    poll = _locked_poll(db, poll_id, True)
+    if poll.status != "open":
+        raise Conflict(_l("Only an open poll can be closed."), code="not_open")
+    poll.status = "closed"
+    poll.closed_at = utcnow()
+    db.flush()
+    _rewrite_in_key_order(db, poll.id)
+    record(db, actor, "poll.close", "poll", poll.id, tokens_issued=tokens_issued(db, poll.id),
+           ballots_cast=ballots_cast(db, poll.id))
+    return poll
+
+
+def _rewrite_in_key_order(db: Session, poll_id: int) -> None:
+    """On PostgreSQL a heap keeps rows in arrival order (ctid) with their writing transaction
+    (xmin): copying the poll's rows back in random-key order in one transaction erases both.
+    SQLite's WITHOUT ROWID table is already stored in key order."""
+    if db.get_bind().dialect.name != "postgresql":
+        return
+    db.execute(text("CREATE TEMP TABLE closing_ballots AS "
+                    "SELECT * FROM ballots WHERE poll_id = :p"), {"p": poll_id})
+    db.execute(text("DELETE FROM ballots WHERE poll_id = :p"), {"p": poll_id})
+    db.execute(text("INSERT INTO ballots SELECT * FROM closing_ballots ORDER BY id"))
+    db.execute(text("DROP TABLE closing_ballots"))
+    db.expire_all()
+
+
+def tokens_issued(db: Session, poll_id: int) -> int:
+    return db.scalar(select(func.count(TokenIssuance.id))
+                     .where(TokenIssuance.poll_id == poll_id)) or 0
+
+
+def ballots_cast(db: Session, poll_id: int) -> int:
+    return db.scalar(select(func.count()).select_from(Ballot)
+                     .where(Ballot.poll_id == poll_id)) or 0
+
+
+def poll_document(poll: Poll) -> dict:
+    """GET /api/v1/polls/{id}. A for_against poll adds `max_for` and `marks`."""
+    doc = {"id": poll.id, "title": poll.title, "kind": poll.kind, "status": poll.status,
+           "seats": poll.seats, "max_choices": poll.max_choices,
+           "threshold_base": poll.threshold_base, "parent_id": poll.parent_id,
+           "candidates": [{"id": c.candidate_id, "title": c.title} for c in poll.candidates],
+           "public_key_pem": poll.public_key_pem, "key_fingerprint": poll.key_fingerprint,
+           "variant": blind_rsa.VARIANT}
+    if poll.kind == "for_against":
+        doc["max_for"] = poll.max_choices
+        doc["marks"] = list(MARKS)
+    return doc
+
+
+# ---- tokens ----------------------------------------------------------------------------------
+
+def issue_token(db: Session, user, poll_id: int, blinded_msg: bytes) -> bytes:
+    """Blind-sign one token per deputy per poll. Stores who got a token, and the blinded
+    message (for an idempotent retry): nothing that can be matched to the ballot."""
+    poll = _poll_for_share(db, poll_id)
+    session = db.get(CongressSession, poll.session_id)
+    deputy = deputy_for_user(db, user.id, session.congress_id)
+    if deputy is None or not deputy.active:
+        raise Forbidden(_l("You are not a deputy on this poll's roster."), code="not_eligible")
+    if not is_checked_in(db, session.id, deputy.id):
+        raise Forbidden(_l("Check in to the session before voting."), code="not_checked_in")
+    if poll.status != "open":
+        raise Conflict(_l("The poll is not open."), code="poll_not_open")
+    existing = _issuance(db, poll.id, deputy.id)
+    if existing is not None:
+        return _same_token(existing, blinded_msg)
+    try:
+        blind_sig = blind_rsa.blind_sign(_private_key(db, poll.id), blinded_msg)
+    except blind_rsa.InvalidInput as exc:
+        raise Invalid(_l("The blinded message does not fit the poll's key."),
+                      code="bad_blinded_msg") from exc
+    try:
+        with db.begin_nested():
+            db.add(TokenIssuance(poll_id=poll.id, deputy_id=deputy.id, blinded_msg=blinded_msg,
+                                 blind_sig=blind_sig))
+    except IntegrityError:
+        # A concurrent request of the same deputy won: answer as a retry would be answered.
+        return _same_token(_issuance(db, poll.id, deputy.id), blinded_msg)
+    return blind_sig
+
+
+def _issuance(db: Session, poll_id: int, deputy_id: int) -> TokenIssuance | None:
+    return db.scalar(select(TokenIssuance).where(TokenIssuance.poll_id == poll_id,
+                                                 TokenIssuance.deputy_id == deputy_id))
+
+
+def _same_token(issuance: TokenIssuance, blinded_msg: bytes) -> bytes:
+    if bytes(issuance.blinded_msg) != blinded_msg:
+        raise Conflict(_l("You already have a ballot token for this poll."),
+                       code="token_already_issued")
+    return bytes(issuance.blind_sig)
+
+
+def _private_key(db: Session, poll_id: int):
+    return blind_rsa.load_private_key(db.get(PollKey, poll_id).private_key_pem)
+
+
+@lru_cache(maxsize=64)
+def _public_key(pem: str):
+    return blind_rsa.load_public_key(pem)
+
+
+# ---- ballots ---------------------------------------------------------------------------------
+
+def _decode(value, name: str, length: int | None = None) -> bytes:
+    try:
+        data = b64url_decode(value)
+    except ValueError as exc:
+        raise Malformed(_l("%(name)s is not unpadded base64url.", name=name)) from exc
+    if length is not None and len(data) != length:
+        raise Malformed(_l("%(name)s must be %(n)s bytes.", name=name, n=length))
+    return data
+
+
+def _well_formed_choices(choices) -> None:
+    if isinstance(choices, list) and all(isinstance(c, str) for c in choices):
+        return
+    if isinstance(choices, dict) and all(isinstance(v, str) for v in choices.values()):
+        return
+    raise Malformed(_l("choices must be a list of candidate ids or an object of marks."))
+
+
+def normalise_choices(poll: Poll, choices) -> list | dict:
+    """Checked and in canonical form: selection → sorted ids; for_against → {id: mark} by id."""
+    known = {c.candidate_id for c in poll.candidates}
+    if poll.kind == "selection":
+        if not isinstance(choices, list):
+            raise Invalid(_l("This poll takes a list of candidate ids."), code="bad_choices")
+        if len(set(choices)) != len(choices):
+            raise Invalid(_l("A candidate is chosen twice."), code="bad_choices")
+        unknown = sorted(set(choices) - known)
+        if unknown:
+            raise Invalid(_l("Unknown candidate: %(ids)s.", ids=", ".join(unknown)),
+                          code="bad_choices")
+        if len(choices) > poll.max_choices:
+            raise Invalid(_l("At most %(n)s candidates may be chosen.", n=poll.max_choices),
+                          code="bad_choices")
+        return sorted(choices)
+    if not isinstance(choices, dict):
+        raise Invalid(_l("This poll takes an object of marks per candidate."),
+                      code="bad_choices")
+    unknown = sorted(set(choices) - known)
+    if unknown:
+        raise Invalid(_l("Unknown candidate: %(ids)s.", ids=", ".join(unknown)),
+                      code="bad_choices")
+    if any(mark not in MARKS for mark in choices.values()):
+        raise Invalid(_l("Each mark must be for, against or abstain."), code="bad_choices")
+    if sum(mark == "for" for mark in choices.values()) > poll.max_choices:
+        raise Invalid(_l("At most %(n)s candidates may be voted for.", n=poll.max_choices),
+                      code="bad_choices")
+    return dict(sorted(choices.items()))
+
+
+def cast_ballot(db: Session, poll_id: int, msg, msg_prefix, sig, choices) -> tuple[str, bool]:
+    """Record one anonymous ballot; returns (receipt, created). The errors come in
+    PROTOCOL.md's order: 400, 409 not open, 403 signature, 422 choices, 409 token spent."""
+    msg_bytes = _decode(msg, "msg", blind_rsa.MSG_LEN)
+    prefix_bytes = _decode(msg_prefix, "msg_prefix", blind_rsa.PREFIX_LEN)
+    sig_bytes = _decode(sig, "sig")
+    _well_formed_choices(choices)
+    poll = _poll_for_share(db, poll_id)
+    if poll.status != "open":
+        raise _cast_not_open()
+    if not blind_rsa.verify(_public_key(poll.public_key_pem),
+                            blind_rsa.prepare(msg_bytes, prefix_bytes), sig_bytes):
+        raise Forbidden(_l("The ballot's signature does not verify with this poll's key."),
+                        code="bad_signature")
+    choices = normalise_choices(poll, choices)
+    ballot = Ballot(id=secrets.token_hex(RANDOM_BYTES), poll_id=poll.id,
+                    msg=b64url_encode(msg_bytes), msg_prefix=b64url_encode(prefix_bytes),
+                    sig=b64url_encode(sig_bytes), choices=choices,
+                    receipt=secrets.token_hex(RANDOM_BYTES))
+    existing = _ballot(db, poll.id, ballot.msg)
+    if existing is None:
+        try:
+            with db.begin_nested():
+                db.add(ballot)
+                db.flush()
+                if _status(db, poll.id) != "open":  # SQLite: closed while this one waited
+                    raise _cast_not_open()
+            return ballot.receipt, True
+        except IntegrityError:
+            existing = _ballot(db, poll.id, ballot.msg)  # a concurrent cast of the same token
+            if existing is None:
+                raise
+    if (existing.msg_prefix, existing.sig, existing.choices) != \
+            (ballot.msg_prefix, ballot.sig, ballot.choices):
+        raise Conflict(_l("This ballot token was already used for a different ballot."),
+                       code="token_spent")
+    return existing.receipt, False
+
+
+def _poll_for_share(db: Session, poll_id: int) -> Poll:
+    """The poll, share-locked on PostgreSQL: a close waits for the casts in flight, and a
+    cast that waited sees the poll closed."""
+    return _locked_poll(db, poll_id, {"read": True})
+
+
+def _locked_poll(db: Session, poll_id: int, lock) -> Poll:
+    poll = db.get(Poll, poll_id, with_for_update=lock, populate_existing=True)
+    if poll is None:
+        raise NotFound(_l("No such poll."))
+    return poll
+
+
+def _status(db: Session, poll_id: int) -> str:
+    return db.scalar(select(Poll.status).where(Poll.id == poll_id))
+
+
+def _cast_not_open() -> Conflict:
+    return Conflict(_l("The poll is not open. If you cast your ballot, look for your receipt "
+                       "on the public board."), code="poll_not_open")
+
+
+def _ballot(db: Session, poll_id: int, msg: str) -> Ballot | None:
+    return db.scalar(select(Ballot).where(Ballot.poll_id == poll_id, Ballot.msg == msg)
+                     .execution_options(populate_existing=True))
+
+
+# ---- the bulletin board ----------------------------------------------------------------------
+
+def _sorted_choices(choices):
+    return sorted(choices) if isinstance(choices, list) else dict(sorted(choices.items()))
+
+
+def board_ballots(db: Session, poll: Poll) -> list[dict]:
+    """Every ballot of the poll as on the board: sorted by msg (code points, in Python),
+    choices sorted. Nothing about arrival."""
+    rows = db.execute(select(Ballot.msg, Ballot.msg_prefix, Ballot.sig, Ballot.choices,
+                             Ballot.receipt).where(Ballot.poll_id == poll.id))
+    ballots = [{"msg": m, "msg_prefix": p, "sig": s, "choices": _sorted_choices(c),
+                "receipt": r} for m, p, s, c, r in rows]
+    ballots.sort(key=lambda b: b["msg"])
+    return ballots
+
+
+def bulletin_board(db: Session, poll: Poll) -> dict:
+    """GET /api/v1/polls/{id}/ballots: public once the poll is closed."""
+    if poll.status in ("draft", "open"):
+        raise Conflict(_l("The bulletin board is public once the poll is closed."),
+                       code="poll_not_closed")
+    return {"poll_id": poll.id, "key_fingerprint": poll.key_fingerprint,
+            "ballots": board_ballots(db, poll)}

@@ -1,0 +1,142 @@
+"""The bulletin board and the recount, as plain Python shared by the server and the verifier.
+
+Given only public data (the poll's public key, the board, the result document) anyone can
+redo every step of the count: check each ballot's signature, compute the board digest and
+count again with `voting.tally.rules`. The server runs the same functions before it signs.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
+
+from voting.crypto import blind_rsa
+from voting.crypto.encoding import b64url_decode, canonical_json, sha256_hex
+from voting.tally import rules
+
+BOARD_FIELDS = ("msg", "msg_prefix", "sig", "choices")
+# Below this many ballots a thread pool costs more than it saves.
+PARALLEL_FROM = 2000
+
+
+@contextmanager
+def no_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building a board of 100,000 small objects
+    (none of them cyclic): it otherwise rescans them over and over, doubling the time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def sorted_choices(choices):
+    """A selection ballot's ids sorted; a for/against mapping as is (canonical JSON sorts it)."""
+    return sorted(choices) if isinstance(choices, list) else choices
+
+
+def board_entries(ballots: Iterable[dict]) -> list[dict]:
+    """Ballots as the digest covers them: {msg, msg_prefix, sig, choices}, choices sorted,
+    the list sorted by msg (code-point order)."""
+    entries = [{"msg": b["msg"], "msg_prefix": b["msg_prefix"], "sig": b["sig"],
+                "choices": sorted_choices(b["choices"])} for b in ballots]
+    entries.sort(key=lambda e: e["msg"])
+    return entries
+
+
+def board_digest(ballots: Iterable[dict]) -> str:
+    """PROTOCOL.md: hex SHA-256 of the canonical JSON of the board's ballots list."""
+    return sha256_hex(canonical_json(board_entries(ballots)))
+
+
+def duplicate_msgs(ballots: Iterable[dict]) -> list[str]:
+    seen: set[str] = set()
+    dupes: list[str] = []
+    for b in ballots:
+        if b["msg"] in seen:
+            dupes.append(b["msg"])
+        seen.add(b["msg"])
+    return dupes
+
+
+_PSS = padding.PSS(mgf=padding.MGF1(hashes.SHA384()), salt_length=blind_rsa.SALT_LEN)
+
+
+def _bad_in(pub, ballots: Sequence[dict]) -> list[str]:
+    bad = []
+    sha384 = hashes.SHA384()
+    for b in ballots:
+        try:
+            prepared = blind_rsa.prepare(b64url_decode(b["msg"]), b64url_decode(b["msg_prefix"]))
+            pub.verify(b64url_decode(b["sig"]), prepared, _PSS, sha384)
+        except (InvalidSignature, ValueError, TypeError, KeyError):
+            bad.append(str(b.get("msg")))
+    return bad
+
+
+def bad_signatures(public_key_pem: str, ballots: Sequence[dict], *,
+                   workers: int | None = None) -> list[str]:
+    """The `msg` of every ballot whose signature does not verify under the poll's key
+    (standard RSASSA-PSS, SHA-384, salt 48, over prefix || msg). OpenSSL releases the GIL,
+    so a thread per core checks a large board in parallel."""
+    pub = blind_rsa.load_public_key(public_key_pem)
+    workers = workers or os.cpu_count() or 1
+    if workers == 1 or len(ballots) < PARALLEL_FROM:
+        return _bad_in(pub, ballots)
+    size = -(-len(ballots) // workers)
+    chunks = [ballots[i:i + size] for i in range(0, len(ballots), size)]
+    with ThreadPoolExecutor(workers) as pool:
+        return [msg for part in pool.map(lambda c: _bad_in(pub, c), chunks) for msg in part]
+
+
+# ---- the count -----------------------------------------------------------------------------
+
+def count(*, kind: str, candidate_ids: Sequence[str], seats: int, max_choices: int,
+          threshold_base: str, eligible: int, checked_in: int,
+          ballots: Iterable) -> rules.SelectionOutcome:
+    """Count by the poll's kind; `ballots` are choices (None for an unreadable paper ballot)."""
+    turnout = rules.Turnout(roster=eligible, present=checked_in)
+    if kind == "selection":
+        return rules.count_selection(
+            candidate_ids, ballots, rules.SelectionRules(seats, max_choices, threshold_base),
+            turnout)
+    if kind == "for_against":
+        return rules.count_for_against(
+            candidate_ids, ballots, rules.ForAgainstRules(seats, max_choices, threshold_base),
+            turnout)
+    raise ValueError(f"cannot count a poll of kind {kind!r}")
+
+
+def outcome_fields(outcome: rules.SelectionOutcome) -> dict:
+    """The counted part of a result document."""
+    fields = {"valid_ballots": outcome.valid, "invalid_ballots": outcome.invalid,
+              "threshold": outcome.threshold, "counts": dict(outcome.counts),
+              "elected": list(outcome.elected), "tied": list(outcome.tied),
+              "seats_left": outcome.seats_left,
+              "runoff_candidates": list(outcome.runoff_candidates),
+              "runoff_reason": outcome.runoff_reason}
+    if isinstance(outcome, rules.ForAgainstOutcome):
+        fields["against"] = dict(outcome.against)
+        fields["abstain"] = dict(outcome.abstain)
+    return fields
+
+
+def recount(result: dict, board: Sequence[dict]) -> dict:
+    """Count again from a result document's inputs and the board's ballots; returns the
+    fields of `outcome_fields` (compare them with the document's)."""
+    paper = (result.get("paper") or {}).get("ballots") or []
+    outcome = count(kind=result["kind"], candidate_ids=[c["id"] for c in result["candidates"]],
+                    seats=result["seats"], max_choices=result["max_choices"],
+                    threshold_base=result["threshold_base"], eligible=result["eligible"],
+                    checked_in=result["checked_in"],
+                    ballots=[b["choices"] for b in board] + list(paper))
+    return outcome_fields(outcome)

@@ -1,0 +1,39 @@
+"""The certified count of a poll, and the people named on it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from voting.db import Base, UTCDateTime, utcnow
+
+
+class PollResult(Base):
+    """The signed result document of one poll (PROTOCOL.md, /result). `document` is the
+    signed body, everything but the signature, exactly as signed."""
+
+    __tablename__ = "poll_results"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id"), unique=True)
+    document: Mapped[dict] = mapped_column(JSON)
+    signature: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    @property
+    def signed(self) -> dict:
+        return {**self.document, "signature": self.signature}
+
+
+class CountOfficials(Base):
+    """Scrutineers (监票人) and tellers (计票人) of a poll's count, named by the secretariat
+    before tallying and printed on the result."""
+
+    __tablename__ = "count_officials"
+
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id"), primary_key=True)
+    scrutineers: Mapped[list] = mapped_column(JSON, default=list)
+    tellers: Mapped[list] = mapped_column(JSON, default=list)

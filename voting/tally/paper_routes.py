@@ -1,0 +1,276 @@
+"""Paper-ballot pages on the tally blueprint: the poll's paper page (counts, officials,
+progress, mismatches) for the secretariat and the tellers, and the phone-sized entry form
+each teller uses at the counting table."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy.exc import IntegrityError
+from wtforms import HiddenField, IntegerField, StringField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from voting import db
+from voting.auth.access import role_required
+from voting.auth.models import Role
+from voting.ballots.models import Poll
+from voting.errors import Conflict, DomainError, Invalid
+from voting.tally import paper
+from voting.tally.paper_models import TELLER_SLOTS
+from voting.tally.routes import bp
+
+SECRETARIAT = Role.SECRETARIAT.value
+STAFF = (Role.SECRETARIAT.value, Role.TELLER.value)
+NAME_SEPARATORS = re.compile(r"[、,，;；\n]+")
+
+
+class CountsForm(FlaskForm):
+    issued = IntegerField(_l("Ballots issued"),
+                          validators=[InputRequired(), NumberRange(0, 100_000)])
+    returned = IntegerField(_l("Ballots returned"),
+                            validators=[InputRequired(), NumberRange(0, 100_000)])
+
+
+class OfficialsForm(FlaskForm):
+    teller1 = StringField(_l("Teller 1"), validators=[Optional(), Length(max=paper.NAME_MAX)])
+    teller2 = StringField(_l("Teller 2"), validators=[Optional(), Length(max=paper.NAME_MAX)])
+    scrutineers = StringField(_l("Scrutineers"), validators=[Optional(), Length(max=2000)])
+
+
+def _flag_choices():
+    return [("", _("As marked")), ("blank", _("Blank ballot")),
+            ("unreadable", _("Cannot be read"))]
+
+
+class EntryForm(FlaskForm):
+    """The marks and the flag are one input per candidate and a radio group, read in
+    `_form_reading` and checked by the service."""
+
+    number = IntegerField(_l("Ballot number"), validators=[InputRequired()])
+
+
+class ResolveForm(EntryForm):
+    number = HiddenField(validators=[InputRequired()])
+
+
+def _paper_poll(poll_id: int) -> Poll:
+    poll = paper.get_poll(db.session(), poll_id)
+    if poll.kind not in paper.PAPER_KINDS:
+        raise Conflict(_l("Paper ballots are not available for this kind of poll."))
+    return poll
+
+
+def _show_error(form, exc: DomainError) -> str | None:
+    """A service error goes next to its field; the marks' error is returned for the marks'
+    fieldset; anything else goes on top of the page."""
+    if exc.field == "marks":
+        return str(exc.message)
+    if exc.field and exc.field in form:
+        form[exc.field].errors.append(str(exc.message))
+    else:
+        flash(str(exc.message), "error")
+    return None
+
+
+def _form_reading(poll: Poll) -> paper.Reading:
+    """What the form says, as typed (shown again if it is refused: nothing is lost)."""
+    if poll.kind == "for_against":
+        marks = {c.candidate_id: request.form[f"mark-{c.position}"] for c in poll.candidates
+                 if request.form.get(f"mark-{c.position}")}
+    else:
+        marks = request.form.getlist("choice")
+    return paper.Reading(marks, request.form.get("flag") or None)
+
+
+def _marks_of(reading: paper.Reading):
+    """The service's argument: the flag, or the marks; both at once is a slip of the hand."""
+    if reading.flag and reading.marks:
+        raise Invalid(_l("A blank or unreadable ballot has no marks: clear the marks or choose "
+                         "“As marked”."), field="marks")
+    return reading.flag or reading.marks
+
+
+def _describer(poll: Poll):
+    """A reading in words, for the mismatch list."""
+    titles = {c.candidate_id: c.title for c in poll.candidates}
+    order = {c.candidate_id: c.position for c in poll.candidates}
+    mark_names = {"for": _("For"), "against": _("Against"), "abstain": _("Abstain")}
+
+    def describe(reading: paper.Reading | None) -> str:
+        if reading is None:
+            return _("Not entered")
+        if reading.flag == "blank":
+            return _("Blank ballot")
+        if reading.flag == "unreadable":
+            return _("Cannot be read")
+        if isinstance(reading.marks, dict):
+            items = sorted(reading.marks.items(), key=lambda kv: order.get(kv[0], 0))
+            return "；".join(f"{titles.get(c, c)}：{mark_names.get(m, m)}" for c, m in items)
+        return "、".join(titles.get(c, c) for c in sorted(reading.marks, key=lambda c: order.get(c, 0)))
+
+    return describe
+
+
+def _ranges(numbers: list[int]) -> list[tuple[int, int]]:
+    """[1, 2, 3, 7] -> [(1, 3), (7, 7)]."""
+    spans: list[tuple[int, int]] = []
+    for n in numbers:
+        if spans and spans[-1][1] == n - 1:
+            spans[-1] = (spans[-1][0], n)
+        else:
+            spans.append((n, n))
+    return spans
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A resolution that was refused, shown again in its form with the reason."""
+
+    number: int
+    reading: paper.Reading
+    error: str
+
+
+def _render_paper(poll: Poll, counts_form=None, officials_form=None,
+                  attempt: Attempt | None = None, status: int = 200):
+    s = db.session()
+    tally = paper.paper_record(s, poll)
+    if counts_form is None:
+        counts_form = CountsForm(formdata=None, obj=tally)
+    if officials_form is None:
+        officials_form = OfficialsForm(formdata=None)
+        if tally is not None:
+            officials_form.teller1.data = tally.teller1_name
+            officials_form.teller2.data = tally.teller2_name
+            officials_form.scrutineers.data = "、".join(tally.scrutineers)
+    found = paper.mismatches(s, poll)
+    missing = {t: _ranges([m.number for m in found
+                           if (m.first if t == 1 else m.second) is None]) for t in TELLER_SLOTS}
+    return render_template(
+        "tally/paper_poll.html", poll=poll, tally=tally, count=paper.paper_ballots(s, poll),
+        done=paper.progress(s, poll), counts_form=counts_form, officials_form=officials_form,
+        differing=[m for m in found if not m.missing], missing=missing,
+        describe=_describer(poll), flag_choices=_flag_choices(), attempt=attempt), status
+
+
+@bp.get("/tally/polls/<int:poll_id>/paper")
+@role_required(*STAFF)
+def paper_page(poll_id: int):
+    return _render_paper(_paper_poll(poll_id))
+
+
+@bp.post("/tally/polls/<int:poll_id>/paper/counts")
+@role_required(SECRETARIAT)
+def paper_counts(poll_id: int):
+    s = db.session()
+    poll = _paper_poll(poll_id)
+    form = CountsForm()
+    if form.validate_on_submit():
+        try:
+            paper.record_issued_returned(s, current_user, poll.id, form.issued.data,
+                                         form.returned.data)
+            s.commit()
+            flash(_("Ballots issued and returned recorded."), "success")
+            return redirect(url_for(".paper_page", poll_id=poll.id))
+        except DomainError as exc:
+            s.rollback()
+            _show_error(form, exc)
+    return _render_paper(poll, counts_form=form, status=422)
+
+
+@bp.post("/tally/polls/<int:poll_id>/paper/officials")
+@role_required(SECRETARIAT)
+def paper_officials(poll_id: int):
+    s = db.session()
+    poll = _paper_poll(poll_id)
+    form = OfficialsForm()
+    if form.validate_on_submit():
+        try:
+            paper.set_tellers(s, current_user, poll.id, teller1=form.teller1.data,
+                              teller2=form.teller2.data,
+                              scrutineers=NAME_SEPARATORS.split(form.scrutineers.data or ""))
+            s.commit()
+            flash(_("Tellers and scrutineers saved."), "success")
+            return redirect(url_for(".paper_page", poll_id=poll.id))
+        except DomainError as exc:
+            s.rollback()
+            _show_error(form, exc)
+    return _render_paper(poll, officials_form=form, status=422)
+
+
+def _render_entry(poll: Poll, teller: int, form: EntryForm, number: int | None,
+                  reading: paper.Reading | None, marks_error: str | None = None,
+                  status: int = 200):
+    s = db.session()
+    tally = paper.paper_record(s, poll)
+    existing = paper.entry_of(s, poll, teller, number) if number else None
+    return render_template(
+        "tally/paper_entry.html", poll=poll, tally=tally, teller=teller, form=form,
+        number=number, reading=reading, marks_error=marks_error, existing=existing,
+        done=paper.progress(s, poll), flag_choices=_flag_choices()), status
+
+
+@bp.route("/tally/polls/<int:poll_id>/paper/teller/<int:teller>", methods=["GET", "POST"])
+@role_required(*STAFF)
+def paper_entry(poll_id: int, teller: int):
+    s = db.session()
+    poll = _paper_poll(poll_id)
+    if teller not in TELLER_SLOTS:
+        return redirect(url_for(".paper_page", poll_id=poll.id))
+    if request.method == "GET":
+        number = request.args.get("number", type=int) or paper.next_number(s, poll, teller)
+        existing = paper.entry_of(s, poll, teller, number) if number else None
+        form = EntryForm(formdata=None, number=number)
+        return _render_entry(poll, teller, form, number, paper.Reading.of(existing))
+    form = EntryForm()
+    reading = _form_reading(poll)
+    marks_error = None
+    if form.validate_on_submit():
+        number = form.number.data
+        try:
+            paper.enter_ballot(s, current_user, poll.id, teller, number, _marks_of(reading))
+            s.commit()
+        except DomainError as exc:
+            s.rollback()
+            marks_error = _show_error(form, exc)
+        except IntegrityError:
+            s.rollback()  # the same ballot saved twice at once: the other save won
+            flash(_("This ballot was saved at the same moment elsewhere; check it and save again."),
+                  "error")
+        else:
+            flash(_("Ballot %(n)s saved.", n=number), "success")
+            following = paper.next_number(s, poll, teller)
+            if following is None:
+                flash(_("You have entered every returned ballot."), "success")
+                return redirect(url_for(".paper_page", poll_id=poll.id))
+            return redirect(url_for(".paper_entry", poll_id=poll.id, teller=teller,
+                                    number=following))
+    number = form.number.data or paper.next_number(s, poll, teller)
+    return _render_entry(poll, teller, form, number, reading, marks_error, 422)
+
+
+@bp.post("/tally/polls/<int:poll_id>/paper/resolve")
+@role_required(*STAFF)
+def paper_resolve(poll_id: int):
+    s = db.session()
+    poll = _paper_poll(poll_id)
+    form = ResolveForm()
+    if not (form.validate_on_submit() and form.number.data.isdigit()):
+        flash(_("The request was malformed."), "error")
+        return redirect(url_for(".paper_page", poll_id=poll.id))
+    number, reading = int(form.number.data), _form_reading(poll)
+    try:
+        paper.resolve(s, current_user, poll.id, number, _marks_of(reading))
+        s.commit()
+    except DomainError as exc:
+        s.rollback()
+        attempt = Attempt(number, reading, str(exc.message))
+        return _render_paper(poll, attempt=attempt, status=422)
+    flash(_("Ballot %(n)s resolved: both tellers' entries now agree.", n=number), "success")
+    return redirect(url_for(".paper_page", poll_id=poll.id))

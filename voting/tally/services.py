@@ -1,0 +1,352 @@
+"""Counting a closed poll, certifying and publishing the result, opening runoffs.
+
+The count is redone from what the public will see: every ballot's signature is checked
+against the poll's key (a bad one stops the count and is named), the ballots are counted with
+`voting.tally.rules` through `voting.tally.board` (the verifier's own code), and the result
+document is signed with the installation's Ed25519 key, committing to the board's digest.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Text, cast, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from voting.audit.services import record
+from voting.ballots.models import Ballot, Poll, PollCandidate, TokenIssuance
+from voting.crypto import result_signing
+from voting.crypto.encoding import canonical_json
+from voting.db import utcnow
+from voting.errors import Conflict, Invalid, NotFound
+from voting.sessions import services as sessions
+from voting.sessions.models import CongressSession
+from voting.tally import board, keys
+from voting.tally.models import CountOfficials, PollResult
+
+COUNTABLE_KINDS = ("selection", "for_against")
+MAX_OFFICIALS = 30
+MAX_NAME = 40
+
+
+def get_poll(db: Session, poll_id: int, *, for_update: bool = False) -> Poll:
+    """With `for_update`, the poll row stays locked to this transaction (PostgreSQL), so two
+    secretaries pressing "count" at once cannot both count."""
+    poll = db.get(Poll, poll_id, with_for_update=for_update or None,
+                  populate_existing=for_update or None)
+    if poll is None:
+        raise NotFound(_l("No such poll."))
+    return poll
+
+
+def get_result(db: Session, poll_id: int, *, published: bool = False) -> PollResult:
+    """The poll's result; with `published`, only once the poll is published (else Conflict)."""
+    poll = get_poll(db, poll_id)
+    result = db.scalar(select(PollResult).where(PollResult.poll_id == poll_id))
+    if result is None or (published and poll.status != "published"):
+        raise Conflict(_l("The result of this poll has not been published yet."),
+                       code="not_published")
+    return result
+
+
+def find_result(db: Session, poll_id: int) -> PollResult | None:
+    return db.scalar(select(PollResult).where(PollResult.poll_id == poll_id))
+
+
+# ---- scrutineers and tellers -----------------------------------------------------------------
+
+def _names(raw: list[str], field: str) -> list[str]:
+    names = [n.strip() for n in raw if n and n.strip()]
+    if len(names) > MAX_OFFICIALS:
+        raise Invalid(_l("At most %(n)s names.", n=MAX_OFFICIALS), field=field)
+    if any(len(n) > MAX_NAME for n in names):
+        raise Invalid(_l("A name may have at most %(n)s characters.", n=MAX_NAME), field=field)
+    if len(set(names)) != len(names):
+        raise Invalid(_l("A name is listed twice."), field=field)
+    return names
+
+
+def officials(db: Session, poll_id: int) -> CountOfficials:
+    return db.get(CountOfficials, poll_id) or CountOfficials(poll_id=poll_id, scrutineers=[],
+                                                              tellers=[])
+
+
+def set_officials(db: Session, actor, *, poll_id: int, scrutineers: list[str],
+                  tellers: list[str]) -> CountOfficials:
+    """Name the scrutineers and tellers; fixed once the result is signed."""
+    poll = get_poll(db, poll_id)
+    if poll.status in ("tallied", "published"):
+        raise Conflict(_l("The count is signed; its scrutineers and tellers can no longer change."))
+    row = db.get(CountOfficials, poll_id) or CountOfficials(poll_id=poll_id)
+    row.scrutineers = _names(scrutineers, "scrutineers")
+    row.tellers = _names(tellers, "tellers")
+    db.add(row)
+    db.flush()
+    record(db, actor, "poll.officials", "poll", poll.id, scrutineers=row.scrutineers,
+           tellers=row.tellers)
+    return row
+
+
+# ---- the count --------------------------------------------------------------------------------
+
+def board_ballots(db: Session, poll_id: int) -> list[dict]:
+    """The poll's ballots as on the public board, sorted by msg, in one query. The choices
+    come as JSON text and are decoded in one call: several times faster than row by row on
+    a poll of 100,000 ballots."""
+    rows = db.execute(select(Ballot.msg, Ballot.msg_prefix, Ballot.sig,
+                             cast(Ballot.choices, Text), Ballot.receipt)
+                      .where(Ballot.poll_id == poll_id)).all()
+    rows.sort(key=lambda r: r[0])
+    choices = json.loads("[" + ",".join(r[3] for r in rows) + "]")
+    return [{"msg": m, "msg_prefix": p, "sig": s, "choices": board.sorted_choices(c),
+             "receipt": r} for (m, p, s, _text, r), c in zip(rows, choices)]
+
+
+@dataclass(frozen=True)
+class Paper:
+    issued: int
+    returned: int
+    ballots: list
+
+
+def _paper_module():
+    """voting.tally.paper if the paper-ballot module is installed, else None."""
+    try:
+        from voting.tally import paper
+    except ModuleNotFoundError as exc:
+        if exc.name != "voting.tally.paper":
+            raise
+        return None
+    return paper
+
+
+def _paper(db: Session, poll: Poll) -> Paper | None:
+    """Paper ballots of the poll, if paper was used; refuses while the paper count is not
+    ready (returned > issued, tellers disagree...)."""
+    paper = _paper_module()
+    if paper is None:
+        return None
+    count = paper.paper_ballots(db, poll)
+    if not count.ready:
+        raise Conflict(count.problem or _l("The paper ballots are not reconciled yet."),
+                       code="paper_not_ready")
+    if not count.issued and not count.ballots:
+        return None
+    # Sorted so that the published list keeps no trace of the order of entry.
+    ballots = sorted(count.ballots, key=lambda b: (b is not None, canonical_json(b)))
+    return Paper(issued=count.issued, returned=count.returned, ballots=ballots)
+
+
+def named_officials(db: Session, poll: Poll) -> tuple[list[str], list[str]]:
+    """(scrutineers, tellers) for the result: those named for the count, then those named
+    on the paper-ballot page who are not already listed."""
+    own = officials(db, poll.id)
+    scrutineers, tellers = list(own.scrutineers or []), list(own.tellers or [])
+    paper = _paper_module()
+    record_ = paper.paper_record(db, poll) if paper else None
+    if record_ is not None:
+        scrutineers += [n for n in record_.scrutineers or [] if n not in scrutineers]
+        tellers += [n for n in (record_.teller1_name, record_.teller2_name)
+                    if n and n not in tellers]
+    return scrutineers, tellers
+
+
+def _turnout(db: Session, poll: Poll) -> tuple[int, int, int]:
+    """(eligible, checked_in, tokens_issued)."""
+    session = db.get(CongressSession, poll.session_id)
+    q = sessions.quorum(db, session)
+    tokens = db.scalar(select(func.count(TokenIssuance.id))
+                       .where(TokenIssuance.poll_id == poll.id)) or 0
+    return q.expected, q.present, tokens
+
+
+def _iso(dt) -> str:
+    return dt.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def tally_poll(db: Session, actor, poll_id: int, instance_path) -> PollResult:
+    """Count a closed poll, sign the result and mark the poll tallied."""
+    poll = get_poll(db, poll_id, for_update=True)
+    if poll.status in ("tallied", "published"):
+        raise Conflict(_l("This poll has already been counted."), code="already_tallied")
+    if poll.status != "closed":
+        raise Conflict(_l("Only a closed poll can be counted: close the poll first."),
+                       code="not_closed")
+    if poll.kind not in COUNTABLE_KINDS:
+        raise Invalid(_l("Polls of this kind are not counted here."))
+    with board.no_gc():
+        ballots = board_ballots(db, poll.id)
+        bad = board.bad_signatures(poll.public_key_pem, ballots)
+        digest = board.board_digest(ballots)
+    if bad:
+        receipt = next(b["receipt"] for b in ballots if b["msg"] == bad[0])
+        raise Conflict(_l("%(n)s ballot(s) do not carry a valid signature of this poll "
+                          "(first: receipt %(receipt)s); the count is refused.",
+                          n=len(bad), receipt=receipt), code="bad_signature")
+    eligible, checked_in, tokens = _turnout(db, poll)
+    if len(ballots) > tokens:
+        raise Conflict(_l("There are %(ballots)s ballots but only %(tokens)s tokens were issued; "
+                          "the count is refused.", ballots=len(ballots), tokens=tokens),
+                       code="too_many_ballots")
+    paper = _paper(db, poll)
+    candidates = [{"id": c.candidate_id, "title": c.title} for c in poll.candidates]
+    try:
+        outcome = board.count(kind=poll.kind, candidate_ids=[c["id"] for c in candidates],
+                              seats=poll.seats, max_choices=poll.max_choices,
+                              threshold_base=poll.threshold_base, eligible=eligible,
+                              checked_in=checked_in,
+                              ballots=[b["choices"] for b in ballots]
+                              + (paper.ballots if paper else []))
+    except ValueError as exc:
+        raise Invalid(_l("The poll cannot be counted: %(reason)s", reason=str(exc))) from exc
+    scrutineers, tellers = named_officials(db, poll)
+    document = {
+        "poll_id": poll.id, "title": poll.title, "kind": poll.kind,
+        "parent_poll_id": poll.parent_id,
+        "eligible": eligible, "checked_in": checked_in, "tokens_issued": tokens,
+        "ballots_cast": outcome.cast, "electronic_ballots": len(ballots),
+        "paper": ({"issued": paper.issued, "returned": paper.returned, "ballots": paper.ballots}
+                  if paper else None),
+        "seats": poll.seats, "max_choices": poll.max_choices,
+        "threshold_base": poll.threshold_base, "candidates": candidates,
+        **board.outcome_fields(outcome),
+        "key_fingerprint": poll.key_fingerprint,
+        "board_digest": digest,
+        "scrutineers": scrutineers, "tellers": tellers,
+        "created": _iso(utcnow()),
+    }
+    key = keys.current_key(instance_path)
+    signed = result_signing.sign_document(key.private_key(), document)
+    result = PollResult(poll_id=poll.id, signature=signed.pop("signature"), document=signed)
+    db.add(result)
+    poll.status = "tallied"
+    try:
+        db.flush()
+    except IntegrityError as exc:  # counted meanwhile by another request (SQLite)
+        raise Conflict(_l("This poll has already been counted."), code="already_tallied") from exc
+    record(db, actor, "poll.tally", "poll", poll.id, status="tallied",
+           board_digest=document["board_digest"], ballots_cast=outcome.cast,
+           signing_key=key.fingerprint)
+    return result
+
+
+def publish_poll(db: Session, actor, poll_id: int) -> PollResult:
+    """Make the board and the signed result public."""
+    poll = get_poll(db, poll_id, for_update=True)
+    if poll.status == "published":
+        raise Conflict(_l("This result is already published."), code="already_published")
+    if poll.status != "tallied":
+        raise Conflict(_l("Only a counted poll can be published: count it first."),
+                       code="not_tallied")
+    result = get_result(db, poll.id)
+    poll.status = "published"
+    result.published_at = utcnow()
+    db.flush()
+    record(db, actor, "poll.publish", "poll", poll.id, status="published")
+    return result
+
+
+# ---- runoffs ----------------------------------------------------------------------------------
+
+def runoffs_of(db: Session, poll_id: int) -> list[Poll]:
+    return list(db.scalars(select(Poll).where(Poll.parent_id == poll_id).order_by(Poll.id)))
+
+
+def open_runoff(db: Session, actor, poll_id: int, *, key_bits: int = 3072) -> Poll:
+    """A runoff (tie at the last seat) or further poll (too few over the threshold) among the
+    result's runoff candidates for the seats left, keeping their ids; opened in one step."""
+    from voting.ballots import services as ballots
+
+    poll = get_poll(db, poll_id, for_update=True)
+    result = find_result(db, poll.id)
+    if result is None:
+        raise Conflict(_l("Count the poll before opening a runoff."), code="not_tallied")
+    doc = result.document
+    if not doc["seats_left"] or not doc["runoff_candidates"]:
+        raise Conflict(_l("Every seat is filled: no runoff is needed."), code="no_runoff")
+    if runoffs_of(db, poll.id):
+        raise Conflict(_l("A runoff poll for this poll already exists."), code="runoff_exists")
+    by_id = {c.candidate_id: c for c in poll.candidates}
+    candidates = [(cid, by_id[cid].title, by_id[cid].project_id)
+                  for cid in doc["runoff_candidates"]]
+    label = _("runoff") if doc["runoff_reason"] == "tie" else _("further vote")
+    seats = doc["seats_left"]
+    runoff = ballots.create_poll(
+        db, actor, session_id=poll.session_id, title=f"{poll.title}（{label}）"[:200],
+        kind="selection", seats=seats, max_choices=seats,
+        threshold_base=poll.threshold_base, candidates=candidates, parent_id=poll.id,
+        key_bits=key_bits)
+    ballots.open_poll(db, actor, runoff.id)
+    record(db, actor, "poll.runoff", "poll", poll.id, runoff_poll_id=runoff.id,
+           reason=doc["runoff_reason"], seats=seats, candidates=doc["runoff_candidates"])
+    return runoff
+
+
+# ---- the announcement -------------------------------------------------------------------------
+
+def published_results(db: Session) -> list[tuple[Poll, PollResult]]:
+    """Every published result whose poll is not a runoff (runoffs show with their first poll)."""
+    rows = db.execute(select(Poll, PollResult).join(PollResult, PollResult.poll_id == Poll.id)
+                      .where(Poll.status == "published", Poll.parent_id.is_(None))
+                      .order_by(Poll.id.desc()))
+    return [(p, r) for p, r in rows]
+
+
+def announcement(db: Session, poll_id: int) -> list[tuple[Poll, PollResult]]:
+    """The published result of a poll followed by those of its runoffs, runoff of runoff
+    included, in the order they were held."""
+    chain = [(get_poll(db, poll_id), get_result(db, poll_id, published=True))]
+    frontier = [poll_id]
+    while frontier:
+        children = db.execute(select(Poll, PollResult)
+                              .join(PollResult, PollResult.poll_id == Poll.id)
+                              .where(Poll.parent_id.in_(frontier), Poll.status == "published")
+                              .order_by(Poll.id)).all()
+        chain.extend((p, r) for p, r in children)
+        frontier = [p.id for p, _r in children]
+    return chain
+
+
+def finally_elected(chain: list[tuple[Poll, PollResult]]) -> list[dict]:
+    """Everyone elected over the first poll and its runoffs: {id, title, votes, poll_id}."""
+    elected = []
+    for poll, result in chain:
+        titles = {c["id"]: c["title"] for c in result.document["candidates"]}
+        for cid in result.document["elected"]:
+            elected.append({"id": cid, "title": titles[cid], "poll_id": poll.id,
+                            "votes": result.document["counts"][cid]})
+    return elected
+
+
+@dataclass(frozen=True)
+class Row:
+    rank: int
+    id: str
+    title: str
+    votes: int
+    against: int | None
+    abstain: int | None
+    outcome: str  # elected | tied | runoff | not_elected
+
+
+def result_rows(document: dict) -> list[Row]:
+    """Every candidate in rank order (votes descending, then the poll's order) with what
+    became of them."""
+    counts = document["counts"]
+    order = sorted(document["candidates"], key=lambda c: -counts[c["id"]])
+    elected, tied = set(document["elected"]), set(document["tied"])
+    runoff = set(document.get("runoff_candidates") or [])
+    rows = []
+    for c in order:
+        cid = c["id"]
+        outcome = ("elected" if cid in elected else "tied" if cid in tied
+                   else "runoff" if cid in runoff else "not_elected")
+        rows.append(Row(rank=1 + sum(1 for v in counts.values() if v > counts[cid]), id=cid,
+                        title=c["title"], votes=counts[cid],
+                        against=(document.get("against") or {}).get(cid),
+                        abstain=(document.get("abstain") or {}).get(cid), outcome=outcome))
+    return rows
