@@ -13,6 +13,7 @@ import secrets
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 from sqlalchemy import inspect, select
 
 from voting import db
@@ -80,6 +81,7 @@ def _congress_name(s) -> str:
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--deputies", default=30, show_default=True, type=click.IntRange(1, 5000))
 @click.option("--credentials", required=True, type=click.Path(dir_okay=False, writable=True))
 def demo_command(deputies: int, credentials: str):

@@ -97,15 +97,6 @@ class UploadForm(FlaskForm):
         FileRequired(), FileAllowed(["csv", "xlsx"], _l("Upload a .csv or .xlsx file."))])
 
 
-class ConfirmImportForm(FlaskForm):
-    """Carries the checked file back (base64 with its SHA-256); it is checked again before
-    anything changes."""
-
-    filename = HiddenField(validators=[DataRequired()])
-    content = HiddenField(validators=[DataRequired()])
-    digest = HiddenField(validators=[DataRequired()])
-
-
 class RoundForm(FlaskForm):
     body = StringField(_l("Deciding body"), validators=[DataRequired(), Length(max=services.BODY_MAX)],
                        render_kw={"placeholder": "市政府民生项目监督工作领导小组第二次会议"})

@@ -3,10 +3,6 @@
 
 from __future__ import annotations
 
-import binascii
-import hashlib
-import hmac
-from base64 import b64decode, b64encode
 from datetime import date
 
 from flask import (Blueprint, Response, abort, current_app, flash, make_response, redirect,
@@ -21,7 +17,8 @@ from voting.core.tabular import ImportRefused
 from voting.errors import DomainError, Invalid
 from voting.extensions import limiter
 from voting.pool import services
-from voting.pool.forms import (ConfirmImportForm, MergeForm, ModerateForm, ProjectForm,
+from voting.core.forms import CarriedFileForm
+from voting.pool.forms import (MergeForm, ModerateForm, ProjectForm,
                                RoundForm, SuggestionForm, UploadForm)
 from voting.pool.models import STAGES
 
@@ -249,10 +246,6 @@ def merge(suggestion_id: int):
 
 # ---- import and export ---------------------------------------------------------------
 
-def _digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def _render_import(kind: str, form, *, preview=None, errors=(), confirm=None, status=200):
     columns = services.PROJECT_COLUMNS if kind == "projects" else services.SUGGESTION_COLUMNS
     return render_template("pool/import.html", kind=kind, form=form, preview=preview,
@@ -277,8 +270,7 @@ def import_file(kind: str):
         return _render_import(kind, form, status=422)
     if not preview.ok:
         return _render_import(kind, form, preview=preview, errors=preview.errors, status=422)
-    confirm = ConfirmImportForm(formdata=None, filename=filename,
-                                content=b64encode(data).decode("ascii"), digest=_digest(data))
+    confirm = CarriedFileForm.carrying(filename, data)
     return _render_import(kind, form, preview=preview, confirm=confirm)
 
 
@@ -288,14 +280,9 @@ def confirm_import(kind: str):
     """Checks the same file again (the pool may have changed since) and imports it all."""
     if kind not in IMPORT_KINDS:
         abort(404)
-    confirm = ConfirmImportForm()
-    if not confirm.validate_on_submit():
-        abort(400)
-    try:
-        data = b64decode(confirm.content.data, validate=True)
-    except (binascii.Error, ValueError):
-        abort(400)
-    if not hmac.compare_digest(_digest(data), confirm.digest.data):
+    confirm = CarriedFileForm()
+    data = confirm.submitted_file()
+    if data is None:
         abort(400)
     s = db.session()
     upload_form = UploadForm(formdata=None)

@@ -3,7 +3,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import DateField, HiddenField, IntegerField, StringField
+from wtforms import DateField, IntegerField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 
@@ -40,10 +40,3 @@ class NewDeputyForm(DeputyForm):
 class RosterUploadForm(FlaskForm):
     file = FileField(_l("Roster file (CSV or XLSX)"), validators=[
         FileRequired(), FileAllowed(["csv", "xlsx"], _l("Upload a .csv or .xlsx file."))])
-
-
-class RosterConfirmForm(FlaskForm):
-    """Carries the checked file back for the import; it is checked again before anything changes."""
-
-    filename = HiddenField(validators=[DataRequired()])
-    content = HiddenField(validators=[DataRequired()])

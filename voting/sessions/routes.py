@@ -3,8 +3,6 @@ and the deputy's own page (my sessions, check-in, QR sign-in)."""
 
 from __future__ import annotations
 
-import binascii
-from base64 import b64decode, b64encode
 
 import segno
 from flask import (Blueprint, Response, abort, flash, make_response, redirect, render_template,
@@ -20,7 +18,8 @@ from voting.auth.models import Role
 from voting.core.tabular import ImportRefused, export_csv, export_xlsx
 from voting.errors import DomainError
 from voting.sessions import services
-from voting.sessions.forms import (CongressForm, DeputyForm, NewDeputyForm, RosterConfirmForm,
+from voting.core.forms import CarriedFileForm
+from voting.sessions.forms import (CongressForm, DeputyForm, NewDeputyForm,
                                    RosterUploadForm, SessionForm)
 from voting.sessions.models import Congress, CongressSession
 
@@ -347,8 +346,7 @@ def import_roster(congress_id: int):
         return _render_import(congress_, form, status=422)
     if not preview.ok:
         return _render_import(congress_, form, preview=preview, errors=preview.errors, status=422)
-    confirm = RosterConfirmForm(formdata=None, filename=filename,
-                                content=b64encode(data).decode("ascii"))
+    confirm = CarriedFileForm.carrying(filename, data)
     return _render_import(congress_, form, preview=preview, confirm=confirm)
 
 
@@ -358,12 +356,9 @@ def confirm_import(congress_id: int):
     """Checks the same file again (the roster may have changed since) and imports it all."""
     s = db.session()
     congress_ = services.get_congress(s, congress_id)
-    confirm = RosterConfirmForm()
-    if not confirm.validate_on_submit():
-        abort(400)
-    try:
-        data = b64decode(confirm.content.data, validate=True)
-    except (binascii.Error, ValueError):
+    confirm = CarriedFileForm()
+    data = confirm.submitted_file()
+    if data is None:
         abort(400)
     upload_form = RosterUploadForm(formdata=None)
     try:
