@@ -135,3 +135,9 @@ def test_passes_and_catches_a_change_on_a_for_against_poll(app, client, poll_key
     _edit(folder, "result.json", change)
     assert main([str(folder)]) == 1
     assert "✗ recount: against (c2: result says 3, recount gives 4)" in capsys.readouterr().out
+
+
+def test_a_malformed_board_is_reported_not_crashed_on(saved, capsys):
+    _edit(saved, "ballots.json", lambda d: d["ballots"][2].pop("sig"))
+    assert main([str(saved)]) == 1
+    assert "✗ board format: entries 2 lack" in capsys.readouterr().out

@@ -15,6 +15,7 @@ NAV = [
     ("pool.manage", _l("Manage projects"), ("secretariat",)),
     ("sessions.index", _l("Sessions"), ("secretariat", "teller")),
     ("ballots.manage_index", _l("Polls"), ("secretariat", "teller")),
+    ("tally.index", _l("Counting"), ("secretariat", "teller")),
     ("sessions.my_sessions", _l("My sessions"), ("deputy",)),
     ("ballots.my_polls", _l("My ballots"), ("deputy",)),
     ("tally.results", _l("Results"), None),

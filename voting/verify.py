@@ -149,6 +149,15 @@ def verify(docs: Documents, *, poll_id: int | None = None,
                           pub_fp if len(set(fps.values())) == 1 else
                           "; ".join(f"{k} {v}" for k, v in fps.items()))
 
+    malformed = [str(i) for i, b in enumerate(ballots)
+                 if not isinstance(b, dict) or not all(isinstance(b.get(k), str)
+                                                       for k in ("msg", "msg_prefix", "sig"))
+                 or "choices" not in b]
+    if not report.check("board format", not malformed,
+                        f"entries {_short(malformed)} lack msg, msg_prefix, sig or choices"
+                        if malformed else f"{len(ballots)} ballots"):
+        return report
+
     dupes = boardlib.duplicate_msgs(ballots)
     report.check("no token used twice", not dupes,
                  f"repeated msg {_short(dupes)}" if dupes else f"{len(ballots)} distinct tokens")
@@ -161,7 +170,10 @@ def verify(docs: Documents, *, poll_id: int | None = None,
     else:
         report.check("ballot signatures", False, "not checked: the poll key is in doubt")
 
-    digest = boardlib.board_digest(ballots)
+    try:
+        digest = boardlib.board_digest(ballots)
+    except TypeError:  # choices that cannot be sorted (mixed types)
+        digest = "nothing: its choices cannot be put in canonical order"
     report.check("board digest", digest == result.get("board_digest"),
                  digest if digest == result.get("board_digest") else
                  f"the board hashes to {digest}, the result says {result.get('board_digest')}")

@@ -97,7 +97,8 @@ class ScreeningRound(Base):
         CheckConstraint("direction IN ('forward', 'reverse')", name="direction"),
         CheckConstraint(
             "(direction = 'forward' AND ((from_stage = 'pool' AND to_stage = 'alternative') OR "
-            "(from_stage = 'alternative' AND to_stage = 'candidate'))) OR "
+            "(from_stage = 'alternative' AND to_stage = 'candidate') OR "
+            "(from_stage = 'candidate' AND to_stage = 'selected'))) OR "
             "(direction = 'reverse' AND ((from_stage = 'alternative' AND to_stage = 'pool') OR "
             "(from_stage = 'candidate' AND to_stage = 'alternative')))", name="stages"),
     )

@@ -413,11 +413,27 @@ def record_round(db: Session, actor, *, year: int, from_stage: str,
     to_stage = next_stage(from_stage, direction)
     if to_stage is None:
         raise Invalid(_l("Projects in this stage cannot move that way."), field="from_stage")
+    return _move(db, actor, year=year, from_stage=from_stage, to_stage=to_stage,
+                 direction=direction, chosen=project_ids_advanced, body=body,
+                 decided_on=decided_on, rationale=rationale)
+
+
+def select_by_vote(db: Session, actor, *, year: int, project_ids, body: str, decided_on: date,
+                   rationale: str) -> ScreeningRound:
+    """Candidates elected by the congress's published vote become selected projects. Only
+    publication calls this: no screening form can move a project to "selected"."""
+    return _move(db, actor, year=year, from_stage="candidate", to_stage="selected",
+                 direction="forward", chosen=project_ids, body=body, decided_on=decided_on,
+                 rationale=rationale)
+
+
+def _move(db: Session, actor, *, year: int, from_stage: str, to_stage: str, direction: str,
+          chosen, body: str, decided_on: date | None, rationale: str) -> ScreeningRound:
     body = _text(body, BODY_MAX, "body", required=True)
     rationale = _text(rationale, TEXT_MAX, "rationale", required=True)
     if decided_on is not None and decided_on > date.today():
         raise Invalid(_l("The decision date cannot be in the future."), field="decided_on")
-    chosen = set(project_ids_advanced)
+    chosen = set(chosen)
     if not chosen:
         raise Invalid(_l("Choose at least one project."), field="project_ids")
     # Lock the stage's projects: two clerks recording at once cannot both move them.

@@ -247,7 +247,27 @@ def publish_poll(db: Session, actor, poll_id: int) -> PollResult:
     result.published_at = utcnow()
     db.flush()
     record(db, actor, "poll.publish", "poll", poll.id, status="published")
+    _select_elected(db, actor, poll, result.document["elected"])
     return result
+
+
+def _select_elected(db: Session, actor, poll: Poll, elected: list[str]) -> None:
+    """The elected candidates become the year's selected projects, through a recorded round
+    of the pool (the congress session is the deciding body), like every other stage change."""
+    from voting.pool import services as pool
+    from voting.pool.models import Project
+
+    project_ids = [c.project_id for c in poll.candidates
+                   if c.candidate_id in set(elected) and c.project_id is not None]
+    projects = db.scalars(select(Project).where(Project.id.in_(project_ids),
+                                                Project.stage == "candidate")).all()
+    session = db.get(CongressSession, poll.session_id)
+    for year in sorted({p.year for p in projects}):
+        pool.select_by_vote(
+            db, actor, year=year, project_ids=[p.id for p in projects if p.year == year],
+            body=session.title, decided_on=utcnow().date(),
+            rationale=_("Elected by secret ballot in “%(poll)s”; the result is signed and "
+                        "published with its bulletin board.", poll=poll.title))
 
 
 # ---- runoffs ----------------------------------------------------------------------------------
