@@ -19,6 +19,6 @@ def test_close_from_the_command_line(app, hall):
     with app_db(app) as s:
         assert s.get(Poll, hall["poll_id"]).status == "closed"
     again = runner.invoke(poll_cli, ["close", str(hall["poll_id"])])
-    assert again.exit_code != 0 and "Error" in again.output
+    assert again.exit_code != 0 and "只有正在投票的票决才能结束" in again.output
     missing = runner.invoke(poll_cli, ["close", "99999"])
     assert missing.exit_code != 0

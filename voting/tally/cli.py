@@ -5,35 +5,18 @@ from __future__ import annotations
 import click
 from flask import current_app
 
-from voting import db
 from voting.ballots.cli import poll_cli
-from voting.errors import DomainError
+from voting.core.cli import run_service
 from voting.tally import keys, services
 
 CLI_ACTOR = "cli"
-
-
-def _run(action):
-    """Run one service call in its own transaction; a domain error exits non-zero with its
-    message. A request context gives messages their (default) locale."""
-    with current_app.test_request_context():
-        s = db.new_session()
-        try:
-            value = action(s)
-            s.commit()
-            return value
-        except DomainError as exc:
-            s.rollback()
-            raise click.ClickException(str(exc.message)) from exc
-        finally:
-            s.close()
 
 
 @poll_cli.command("tally")
 @click.argument("poll_id", type=int)
 def tally_command(poll_id: int):
     """Count a closed poll, check every signature and sign the result."""
-    result = _run(lambda s: services.tally_poll(s, CLI_ACTOR, poll_id, current_app.instance_path))
+    result = run_service(lambda s: services.tally_poll(s, CLI_ACTOR, poll_id, current_app.instance_path))
     doc = result.document
     click.echo(f"poll {poll_id}: {doc['ballots_cast']} ballots cast, {doc['valid_ballots']} valid, "
                f"threshold {doc['threshold']}")
@@ -50,7 +33,7 @@ def tally_command(poll_id: int):
 @click.argument("poll_id", type=int)
 def publish_command(poll_id: int):
     """Publish a counted poll's result and bulletin board."""
-    _run(lambda s: services.publish_poll(s, CLI_ACTOR, poll_id))
+    run_service(lambda s: services.publish_poll(s, CLI_ACTOR, poll_id))
     click.echo(f"poll {poll_id} published")
 
 
@@ -58,7 +41,7 @@ def publish_command(poll_id: int):
 @click.argument("poll_id", type=int)
 def runoff_command(poll_id: int):
     """Open the runoff (or further vote) a counted poll needs; prints the new poll's id."""
-    runoff = _run(lambda s: services.open_runoff(
+    runoff = run_service(lambda s: services.open_runoff(
         s, CLI_ACTOR, poll_id, key_bits=current_app.config["POLL_KEY_BITS"]))
     click.echo(runoff.id)
 
