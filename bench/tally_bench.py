@@ -133,7 +133,8 @@ def median_time(fn, runs: int) -> tuple[float, object]:
 
 
 def bench(label: str, url: str, instance: Path, pem: str, ballots: list[dict], runs: int):
-    from voting.ballots.services import bulletin_board, poll_document
+    from voting.ballots.models import Poll
+    from voting.ballots.services import board_ballots, bulletin_board, poll_document
     from voting.tally import services
     from voting.tally.board import no_gc
     from voting.tally.keys import keys_document
@@ -145,7 +146,7 @@ def bench(label: str, url: str, instance: Path, pem: str, ballots: list[dict], r
 
         def fetch():
             with no_gc():
-                return services.board_ballots(s, poll_id)
+                return board_ballots(s, s.get(Poll, poll_id))
 
         def tally():
             try:

@@ -154,4 +154,4 @@ def vote(poll_id: int):
     return render_template("ballots/vote.html", poll=poll, deputy=deputy,
                            congress_session=s.get(CongressSession, poll.session_id),
                            checked_in=checked_in, candidates=_candidates(s, poll),
-                           vote_config=config, board_url=config["castUrl"])
+                           vote_config=config, board_url=url_for(".board", poll_id=poll.id))

@@ -6,9 +6,7 @@ channel); tokens issued are shown, as the count of deputies who took part.
 
 from __future__ import annotations
 
-import importlib.util
-
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -19,6 +17,7 @@ from voting.auth.models import Role
 from voting.ballots import services
 from voting.ballots.forms import CloseForm, OpenForm, PollForm
 from voting.ballots.models import Poll
+from voting.core.forms import show_error
 from voting.errors import DomainError
 from voting.sessions.models import CongressSession
 from voting.sessions.services import get_session, quorum
@@ -27,14 +26,7 @@ bp = Blueprint("ballots", __name__)
 
 SECRETARIAT = Role.SECRETARIAT.value
 STAFF = (Role.SECRETARIAT.value, Role.TELLER.value)
-
-
-def _show_error(form, exc: DomainError) -> None:
-    """A service error goes next to its field when the form has one, else on top of the page."""
-    if exc.field and exc.field in form:
-        form[exc.field].errors.append(str(exc.message))
-    else:
-        flash(str(exc.message), "error")
+BOARD_PAGE_SIZE = 100
 
 
 @bp.get("/polls/manage/")
@@ -89,7 +81,7 @@ def manage_new(session_id: int):
             return redirect(url_for(".manage_poll", poll_id=poll.id))
         except DomainError as exc:
             s.rollback()
-            _show_error(form, exc)
+            show_error(form, exc)
     return _render_new(congress_session, form, projects, 422)
 
 
@@ -146,7 +138,21 @@ def manage_close(poll_id: int):
     return _render_poll(poll_id, close_form=form, status=422)
 
 
-from voting.ballots import api  # noqa: E402,F401  (the /api/v1 poll routes, on this bp)
+@bp.get("/polls/<int:poll_id>/board")
+def board(poll_id: int):
+    """The bulletin board as a page, public once the poll is closed: every ballot, and a
+    deputy's receipt looked up to see the ballot was counted as cast."""
+    s = db.session()
+    poll = services.get_poll(s, poll_id)
+    ballots = services.bulletin_board(s, poll)["ballots"]
+    receipt = request.args.get("receipt", "").strip().lower()
+    found = next((b for b in ballots if b["receipt"] == receipt), None) if receipt else None
+    pages = max(1, -(-len(ballots) // BOARD_PAGE_SIZE))
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    shown = ballots[(page - 1) * BOARD_PAGE_SIZE:page * BOARD_PAGE_SIZE]
+    return render_template("ballots/board.html", poll=poll, ballots=shown, total=len(ballots),
+                           titles={c.candidate_id: c.title for c in poll.candidates},
+                           receipt=receipt, found=found, page=page, pages=pages)
 
-if importlib.util.find_spec("voting.ballots.deputy") is not None:
-    from voting.ballots import deputy  # noqa: E402,F401  (the deputy's pages, on this bp)
+
+from voting.ballots import api, deputy  # noqa: E402,F401  (the API and deputy pages, on this bp)

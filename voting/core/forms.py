@@ -5,9 +5,12 @@ from __future__ import annotations
 import binascii
 from base64 import b64decode, b64encode
 
+from flask import flash
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
 from wtforms.validators import DataRequired
+
+from voting.errors import DomainError
 
 
 class CarriedFileForm(FlaskForm):
@@ -29,3 +32,11 @@ class CarriedFileForm(FlaskForm):
             return b64decode(self.content.data, validate=True)
         except (binascii.Error, ValueError):
             return None
+
+
+def show_error(form: FlaskForm, exc: DomainError) -> None:
+    """A service error goes next to its field when the form has one, else on top of the page."""
+    if exc.field and exc.field in form:
+        form[exc.field].errors.append(str(exc.message))
+    else:
+        flash(str(exc.message), "error")

@@ -17,7 +17,7 @@ from voting.core.tabular import ImportRefused
 from voting.errors import DomainError, Invalid
 from voting.extensions import limiter
 from voting.pool import services
-from voting.core.forms import CarriedFileForm
+from voting.core.forms import CarriedFileForm, show_error
 from voting.pool.forms import (MergeForm, ModerateForm, ProjectForm,
                                RoundForm, SuggestionForm, UploadForm)
 from voting.pool.models import STAGES
@@ -33,13 +33,6 @@ IMPORT_KINDS = {"projects": (services.check_projects, services.import_projects),
 def _labels():
     return {"stage_labels": services.STAGE_LABELS, "kind_labels": services.KIND_LABELS,
             "status_labels": services.STATUS_LABELS, "plain_number": services.plain_number}
-
-
-def _show_error(form, exc: DomainError) -> None:
-    if exc.field and exc.field in form:
-        form[exc.field].errors.append(str(exc.message))
-    else:
-        flash(str(exc.message), "error")
 
 
 def _year_arg(s) -> int:
@@ -115,7 +108,7 @@ def suggest():
             return redirect(url_for(".suggest"))
         except DomainError as exc:
             s.rollback()
-            _show_error(form, exc)
+            show_error(form, exc)
     if form.is_submitted():
         status = 422
     return render_template("pool/suggest.html", form=form,
@@ -157,7 +150,7 @@ def new_project():
             return redirect(url_for(".project", project_id=created.id))
         except DomainError as exc:
             s.rollback()
-            _show_error(form, exc)
+            show_error(form, exc)
     return _render_project_form(form, status=422 if form.is_submitted() else 200)
 
 
@@ -175,7 +168,7 @@ def edit_project(project_id: int):
             return redirect(url_for(".project", project_id=p.id))
         except DomainError as exc:
             s.rollback()
-            _show_error(form, exc)
+            show_error(form, exc)
     return _render_project_form(form, p, status=422 if form.is_submitted() else 200)
 
 
@@ -238,7 +231,7 @@ def merge(suggestion_id: int):
             return redirect(url_for(".project", project_id=target.id))
         except DomainError as exc:
             s.rollback()
-            _show_error(form, exc)
+            show_error(form, exc)
     status = 422 if request.method == "POST" else 200
     return render_template("pool/merge.html", suggestion=suggestion, existing=existing, new=new,
                            mode=mode), status
@@ -373,7 +366,7 @@ def new_round():
                 return redirect(url_for(".funnel", year=year, _anchor=f"round-{recorded.id}"))
             except DomainError as exc:
                 s.rollback()
-                _show_error(form, exc)
+                show_error(form, exc)
                 status = 422
     elif form.is_submitted() and not going_back:
         status = 422

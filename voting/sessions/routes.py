@@ -18,7 +18,7 @@ from voting.auth.models import Role
 from voting.core.tabular import ImportRefused, export_csv, export_xlsx
 from voting.errors import DomainError
 from voting.sessions import services
-from voting.core.forms import CarriedFileForm
+from voting.core.forms import CarriedFileForm, show_error
 from voting.sessions.forms import (CongressForm, DeputyForm, NewDeputyForm,
                                    RosterUploadForm, SessionForm)
 from voting.sessions.models import Congress, CongressSession
@@ -29,14 +29,6 @@ SECRETARIAT = Role.SECRETARIAT.value
 STAFF = (Role.SECRETARIAT.value, Role.TELLER.value)
 DEPUTY = Role.DEPUTY.value
 ROSTER_PAGE_SIZE = 100
-
-
-def _show_error(form, exc: DomainError) -> None:
-    """A service error goes next to its field when the form has one, else on top of the page."""
-    if exc.field and exc.field in form:
-        form[exc.field].errors.append(str(exc.message))
-    else:
-        flash(str(exc.message), "error")
 
 
 def _qr_svg(url: str) -> Markup:
@@ -85,7 +77,7 @@ def create_congress():
             return redirect(url_for(".congress", congress_id=congress.id))
         except DomainError as exc:
             s.rollback()
-            _show_error(form, exc)
+            show_error(form, exc)
     return _render_index(form, 422)
 
 
@@ -119,7 +111,7 @@ def create_session(congress_id: int):
             return redirect(url_for(".session_page", session_id=created.id))
         except DomainError as exc:
             s.rollback()
-            _show_error(form, exc)
+            show_error(form, exc)
     return _render_congress(congress_, form, 422)
 
 
@@ -263,7 +255,7 @@ def new_deputy(congress_id: int):
             return _slips([services.Credential(deputy, password, token)])
         except DomainError as exc:
             s.rollback()
-            _show_error(form, exc)
+            show_error(form, exc)
     return _render_deputy_form(congress_, form, status=422 if form.is_submitted() else 200)
 
 
@@ -283,7 +275,7 @@ def edit_deputy(deputy_id: int):
             return redirect(url_for(".roster", congress_id=deputy.congress_id))
         except DomainError as exc:
             s.rollback()
-            _show_error(form, exc)
+            show_error(form, exc)
     return _render_deputy_form(deputy.congress, form, deputy,
                                status=422 if form.is_submitted() else 200)
 

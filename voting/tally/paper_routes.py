@@ -20,6 +20,7 @@ from voting import db
 from voting.auth.access import role_required
 from voting.auth.models import Role
 from voting.ballots.models import Poll
+from voting.core.forms import show_error
 from voting.errors import Conflict, DomainError, Invalid
 from voting.tally import paper
 from voting.tally.paper_models import TELLER_SLOTS
@@ -67,14 +68,10 @@ def _paper_poll(poll_id: int) -> Poll:
 
 
 def _show_error(form, exc: DomainError) -> str | None:
-    """A service error goes next to its field; the marks' error is returned for the marks'
-    fieldset; anything else goes on top of the page."""
+    """As `show_error`, but the marks' error is returned for the marks' fieldset."""
     if exc.field == "marks":
         return str(exc.message)
-    if exc.field and exc.field in form:
-        form[exc.field].errors.append(str(exc.message))
-    else:
-        flash(str(exc.message), "error")
+    show_error(form, exc)
     return None
 
 

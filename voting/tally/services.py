@@ -8,24 +8,24 @@ document is signed with the installation's Ed25519 key, committing to the board'
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Text, cast, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from voting.audit.services import record
-from voting.ballots.models import Ballot, Poll, PollCandidate, TokenIssuance
+from voting.ballots.models import Poll, TokenIssuance
 from voting.crypto import result_signing
 from voting.crypto.encoding import canonical_json
 from voting.db import utcnow
 from voting.errors import Conflict, Invalid, NotFound
 from voting.sessions import services as sessions
 from voting.sessions.models import CongressSession
-from voting.tally import board, keys
+from voting.ballots import services as ballot_services
+from voting.tally import board, keys, paper
 from voting.tally.models import CountOfficials, PollResult
 
 COUNTABLE_KINDS = ("selection", "for_against")
@@ -93,19 +93,6 @@ def set_officials(db: Session, actor, *, poll_id: int, scrutineers: list[str],
 
 # ---- the count --------------------------------------------------------------------------------
 
-def board_ballots(db: Session, poll_id: int) -> list[dict]:
-    """The poll's ballots as on the public board, sorted by msg, in one query. The choices
-    come as JSON text and are decoded in one call: several times faster than row by row on
-    a poll of 100,000 ballots."""
-    rows = db.execute(select(Ballot.msg, Ballot.msg_prefix, Ballot.sig,
-                             cast(Ballot.choices, Text), Ballot.receipt)
-                      .where(Ballot.poll_id == poll_id)).all()
-    rows.sort(key=lambda r: r[0])
-    choices = json.loads("[" + ",".join(r[3] for r in rows) + "]")
-    return [{"msg": m, "msg_prefix": p, "sig": s, "choices": board.sorted_choices(c),
-             "receipt": r} for (m, p, s, _text, r), c in zip(rows, choices)]
-
-
 @dataclass(frozen=True)
 class Paper:
     issued: int
@@ -113,23 +100,9 @@ class Paper:
     ballots: list
 
 
-def _paper_module():
-    """voting.tally.paper if the paper-ballot module is installed, else None."""
-    try:
-        from voting.tally import paper
-    except ModuleNotFoundError as exc:
-        if exc.name != "voting.tally.paper":
-            raise
-        return None
-    return paper
-
-
 def _paper(db: Session, poll: Poll) -> Paper | None:
     """Paper ballots of the poll, if paper was used; refuses while the paper count is not
     ready (returned > issued, tellers disagree...)."""
-    paper = _paper_module()
-    if paper is None:
-        return None
     count = paper.paper_ballots(db, poll)
     if not count.ready:
         raise Conflict(count.problem or _l("The paper ballots are not reconciled yet."),
@@ -146,8 +119,7 @@ def named_officials(db: Session, poll: Poll) -> tuple[list[str], list[str]]:
     on the paper-ballot page who are not already listed."""
     own = officials(db, poll.id)
     scrutineers, tellers = list(own.scrutineers or []), list(own.tellers or [])
-    paper = _paper_module()
-    record_ = paper.paper_record(db, poll) if paper else None
+    record_ = paper.paper_record(db, poll)
     if record_ is not None:
         scrutineers += [n for n in record_.scrutineers or [] if n not in scrutineers]
         tellers += [n for n in (record_.teller1_name, record_.teller2_name)
@@ -179,7 +151,7 @@ def tally_poll(db: Session, actor, poll_id: int, instance_path) -> PollResult:
     if poll.kind not in COUNTABLE_KINDS:
         raise Invalid(_l("Polls of this kind are not counted here."))
     with board.no_gc():
-        ballots = board_ballots(db, poll.id)
+        ballots = ballot_services.board_ballots(db, poll)
         bad = board.bad_signatures(poll.public_key_pem, ballots)
         digest = board.board_digest(ballots)
     if bad:

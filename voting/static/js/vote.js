@@ -352,6 +352,8 @@
 
     function showReceipt(focus) {
       byId("receipt-code").textContent = state.receipt;
+      var board = byId("receipt-board");
+      board.href = board.dataset.base + "?receipt=" + encodeURIComponent(state.receipt);
       say(M.cast_done);
       show("step-receipt", focus);
     }
