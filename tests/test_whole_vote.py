@@ -29,6 +29,9 @@ def test_demo_vote_count_publish_and_verify(app, live_server, tmp_path):
 
     anonymous = app.test_client()
     poll = anonymous.get(f"/api/v1/polls/{poll_id}").get_json()
+    home = anonymous.get("/").get_data(as_text=True)
+    assert "正在票决" in home and poll["title"] in home
+    assert "<strong>15</strong> 候选项目" in home
     assert (poll["status"], poll["seats"], len(poll["candidates"])) == ("open", 10, 15)
     ids = [c["id"] for c in poll["candidates"]]
     ballots = [ids[:10], ids[:10], ids[:10], ids[:8], ids[2:12], [], ids[14:]]
@@ -64,6 +67,8 @@ def test_demo_vote_count_publish_and_verify(app, live_server, tmp_path):
     assert result["tied"] == []
 
     assert verify.main([live_server, str(poll_id)]) == 0
+    home = anonymous.get("/").get_data(as_text=True)
+    assert "正在票决" not in home and "<strong>10</strong> 票决入选" in home
 
     # The elected projects are now the year's selected projects.
     titles = {c["id"]: c["title"] for c in poll["candidates"]}

@@ -4,6 +4,12 @@ from flask import Blueprint, current_app, render_template
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import select
+
+from voting import db
+from voting.ballots.models import Poll
+from voting.pool import services as pool
+from voting.tally.services import published_results
 
 bp = Blueprint("main", __name__)
 
@@ -45,7 +51,14 @@ def _layout_helpers():
 
 @bp.get("/")
 def index():
-    return render_template("index.html")
+    """Where the year stands: the funnel of the newest year, polls open now, recent results."""
+    s = db.session()
+    years = pool.years(s)
+    funnel = pool.funnel(s, years[0]) if years else None
+    open_polls = s.scalars(select(Poll).where(Poll.status == "open").order_by(Poll.id)).all()
+    return render_template("index.html", funnel=funnel, reached=pool.reached,
+                           stage_labels=pool.STAGE_LABELS, open_polls=open_polls,
+                           results=published_results(s)[:3])
 
 
 @bp.get("/healthz")
