@@ -79,3 +79,17 @@ def test_public_log_page_and_json(client, dbs):
     assert "round.create" in page and "老旧小区改造项目" in page
     entries = client.get("/api/v1/audit").get_json()["entries"]
     assert [e["seq"] for e in entries] == [1, 2, 3]
+
+
+def test_public_log_pages_through_every_entry(app, client):
+    with app.app_context():
+        from voting import db
+
+        s = db.session()
+        for i in range(51):
+            record(s, "cli", "project.create", "project", i + 1)
+        s.commit()
+    first = client.get("/audit").get_data(as_text=True)
+    assert "1 / 2" in first and 'href="/audit?page=2"' in first and "较早" in first
+    second = client.get("/audit?page=2").get_data(as_text=True)
+    assert "2 / 2" in second and 'href="/audit?page=1"' in second and "较新" in second

@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, RadioField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -15,16 +16,16 @@ class CheckboxesField(SelectMultipleField):
 class PollForm(FlaskForm):
     title = StringField(_l("Title of the poll"), validators=[DataRequired(), Length(max=200)])
     kind = RadioField(_l("Ballot form"), default="selection", choices=[
-        ("selection", _l("Approve at most the given number of projects (差额票决)")),
-        ("for_against", _l("For, against or abstain on each project"))])
+        SelectChoice("selection", _l("Approve at most the given number of projects (差额票决)")),
+        SelectChoice("for_against", _l("For, against or abstain on each project"))])
     seats = IntegerField(_l("Seats"), default=DEFAULT_SEATS,
                          validators=[InputRequired(), NumberRange(1, 500)])
     max_choices = IntegerField(_l("Most choices on one ballot"), default=DEFAULT_SEATS,
                                validators=[InputRequired(), NumberRange(1, 500)])
     threshold_base = RadioField(_l("Threshold: more than half of"), default="roster", choices=[
-        ("roster", _l("all deputies on the roster (the default, as the election law)")),
-        ("present", _l("the deputies checked in to the session")),
-        ("cast", _l("the ballots cast"))])
+        SelectChoice("roster", _l("all deputies on the roster (the default, as the election law)")),
+        SelectChoice("present", _l("the deputies checked in to the session")),
+        SelectChoice("cast", _l("the ballots cast"))])
     projects = CheckboxesField(_l("Candidates"), coerce=int,
                                validators=[DataRequired(_l("Choose at least one candidate."))])
 

@@ -10,6 +10,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
+from wtforms.fields.choices import SelectChoice
 
 from voting import db
 from voting.auth.access import role_required
@@ -61,7 +62,7 @@ def manage_new(session_id: int):
     congress_session = get_session(s, session_id)
     projects = services.candidate_projects(s, congress_session.year)
     form = PollForm()
-    form.projects.choices = [(p.id, p.title) for p in projects]
+    form.projects.choices = [SelectChoice(p.id, p.title) for p in projects]
     if not form.is_submitted():
         form.title.data = _("%(year)s livelihood projects: secret ballot",
                             year=congress_session.year)
@@ -107,35 +108,30 @@ def manage_poll(poll_id: int):
 @bp.post("/polls/manage/<int:poll_id>/open")
 @role_required(SECRETARIAT)
 def manage_open(poll_id: int):
-    form = OpenForm()
-    if form.validate_on_submit():
-        s = db.session()
-        try:
-            services.open_poll(s, current_user, poll_id)
-            s.commit()
-            flash(_("The poll is open."), "success")
-            return redirect(url_for(".manage_poll", poll_id=poll_id))
-        except DomainError as exc:
-            s.rollback()
-            flash(str(exc.message), "error")
-    return _render_poll(poll_id, open_form=form, status=422)
+    return _change_status(poll_id, OpenForm(), services.open_poll, "open_form",
+                          _("The poll is open."))
 
 
 @bp.post("/polls/manage/<int:poll_id>/close")
 @role_required(SECRETARIAT)
 def manage_close(poll_id: int):
-    form = CloseForm()
+    return _change_status(poll_id, CloseForm(), services.close_poll, "close_form",
+                          _("The poll is closed. The bulletin board is public."))
+
+
+def _change_status(poll_id: int, form, change, form_name: str, done: str):
+    """Open or close after the confirm box: commit and say so, or show why not."""
     if form.validate_on_submit():
         s = db.session()
         try:
-            services.close_poll(s, current_user, poll_id)
+            change(s, current_user, poll_id)
             s.commit()
-            flash(_("The poll is closed. The bulletin board is public."), "success")
+            flash(done, "success")
             return redirect(url_for(".manage_poll", poll_id=poll_id))
         except DomainError as exc:
             s.rollback()
             flash(str(exc.message), "error")
-    return _render_poll(poll_id, close_form=form, status=422)
+    return _render_poll(poll_id, status=422, **{form_name: form})
 
 
 @bp.get("/polls/<int:poll_id>/board")
