@@ -57,7 +57,7 @@ def index():
     funnel = pool.funnel(s, years[0]) if years else None
     open_polls = s.scalars(select(Poll).where(Poll.status == "open").order_by(Poll.id)).all()
     return render_template("index.html", funnel=funnel, reached=pool.reached,
-                           stage_labels=pool.STAGE_LABELS, open_polls=open_polls,
+                           open_polls=open_polls,
                            results=published_results(s)[:3])
 
 

@@ -90,13 +90,6 @@ def get_suggestion(db: Session, suggestion_id: int) -> Suggestion:
     return suggestion
 
 
-def get_round(db: Session, round_id: int) -> ScreeningRound:
-    screening = db.get(ScreeningRound, round_id)
-    if screening is None:
-        raise NotFound(_l("No such screening round."))
-    return screening
-
-
 def years(db: Session) -> list[int]:
     """Every year with projects, newest first."""
     return list(db.scalars(select(Project.year).distinct().order_by(Project.year.desc())))
