@@ -5,9 +5,13 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from flask import Flask, flash, redirect, request, url_for
+if TYPE_CHECKING:
+    from flask import Flask
 
+# Flask is imported inside the functions: the independent verifier (python -m voting.verify)
+# imports this package and must run with `cryptography` alone.
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -15,6 +19,8 @@ def create_app(config: str | None = None, *, instance_path: str | None = None,
                **overrides) -> Flask:
     """The one app factory. `config` names a class in config.configs (default: VOTING_CONFIG
     or "default"); keyword overrides win over it (tests pass DATABASE_URL this way)."""
+    from flask import Flask
+
     from config import configs
 
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_path,
@@ -29,6 +35,8 @@ def create_app(config: str | None = None, *, instance_path: str | None = None,
 
     from voting import db, errors, i18n
     from voting.extensions import babel, csrf, limiter, login_manager, select_locale
+
+    app.url_map.converters["int"] = errors.IdConverter  # every <int:…> id: too big → 404
 
     db.init_app(app)
     csrf.init_app(app)
@@ -55,6 +63,7 @@ def _instance_secret(path: Path) -> str:
 
 
 def _init_login(app: Flask, login_manager) -> None:
+    from flask import flash, redirect, request, url_for
     from flask_babel import lazy_gettext as _l
 
     from voting import db

@@ -6,11 +6,13 @@ command) commits once or rolls back.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from datetime import datetime, timezone
 
 from flask import Flask, current_app, g
 from sqlalchemy import DDL, DateTime, MetaData, Table, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -77,10 +79,13 @@ def utcnow() -> datetime:
 
 
 def make_engine(url: str) -> Engine:
+    """hide_parameters: a database error's message and log line never quote the values of
+    its statement (a failed cast would write the whole ballot into the error log)."""
     kwargs = {}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
-    engine = create_engine(url, future=True, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, future=True, pool_pre_ping=True, hide_parameters=True,
+                           **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
@@ -91,7 +96,44 @@ def _sqlite_pragmas(dbapi_conn, _record):
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=FULL")  # a receipt promises the ballot is on disk
+    cur.execute("PRAGMA secure_delete=ON")  # a deleted row (a poll's private key) is zeroed
     cur.close()
+
+
+# ---- work that must follow a commit, outside any transaction -----------------------------------
+
+AFTER_COMMIT = "voting_after_commit"
+
+
+def after_commit(s: Session, action: Callable[[Connection], None]) -> None:
+    """Run `action` once the session's current transaction has committed, on a connection
+    of its own in autocommit mode (VACUUM and CHECKPOINT cannot run inside a transaction).
+    Nothing runs if the transaction rolls back. A failure is logged, not raised: what the
+    transaction did is committed either way, and the message says what to run by hand."""
+    s.info.setdefault(AFTER_COMMIT, []).append(action)
+
+
+@event.listens_for(Session, "after_commit")
+def _run_after_commit(s: Session) -> None:
+    actions = s.info.pop(AFTER_COMMIT, [])
+    if not actions:
+        return
+    bind = s.get_bind()
+    eng = getattr(bind, "engine", bind)
+    for action in actions:
+        try:
+            with eng.connect() as conn:
+                action(conn.execution_options(isolation_level="AUTOCOMMIT"))
+        except Exception as exc:  # noqa: BLE001  (committed already: report, do not undo)
+            logging.getLogger(__name__).error(
+                "after-commit step %s failed (%s); run it by hand (docs/threat-model.md)",
+                getattr(action, "__name__", "?"), type(exc).__name__)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_after_commit(s: Session, transaction) -> None:
+    if transaction.parent is None:  # the outermost transaction ended without a commit
+        s.info.pop(AFTER_COMMIT, None)
 
 
 def init_app(app: Flask) -> None:

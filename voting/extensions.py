@@ -9,6 +9,8 @@ from flask_wtf.csrf import CSRFProtect
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
+# The cookie holds the login session's id, not the user's (voting.auth.access.sign_in).
+login_manager.id_attribute = "get_login_session_id"
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 babel = Babel()
 

@@ -8,13 +8,20 @@ resolves zh_CN to zh_Hans_CN, and gettext then looks for zh_Hans_CN or zh.
 
 from __future__ import annotations
 
+from datetime import date, datetime, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
+from babel.dates import format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -82,8 +89,58 @@ def translated(locale: str = CHINESE_DIR) -> dict[str, str]:
     return result
 
 
+# ---- times: one zone for every page, always named -----------------------------------------
+
+ZONE_NAMES = {"Asia/Shanghai": _l("Beijing time")}
+
+
+def display_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+def _as_datetime(value: datetime | str) -> datetime:
+    """Stored times are aware UTC; documents carry them as ISO strings ending in Z."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value
+
+
+def local_time_text(value: datetime | str | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
+    """A time in the configured zone, with the zone's name: "2023-01-12 09:30（北京时间）"."""
+    if value is None or value == "":
+        return ""
+    zone = display_zone()
+    text = format_datetime(_as_datetime(value), fmt, tzinfo=zone, locale=get_locale() or "zh_CN")
+    name = ZONE_NAMES.get(zone.key, zone.key)
+    return _("%(time)s (%(zone)s)", time=text, zone=name)
+
+
+def localtime_filter(value: datetime | str | None, fmt: str = "yyyy-MM-dd HH:mm") -> Markup:
+    """`{{ t|localtime }}`: a <time> element whose text is `local_time_text`; the one way a
+    page shows a time, so that no page shows UTC or an unnamed zone."""
+    if value is None or value == "":
+        return Markup("")
+    moment = _as_datetime(value).astimezone(display_zone())
+    return Markup('<time datetime="%s">%s</time>') % (
+        moment.isoformat(timespec="seconds"), escape(local_time_text(value, fmt)))
+
+
+def localdate_filter(value: datetime | date | str | None) -> str:
+    """`{{ t|localdate }}`: the calendar date of a moment in the configured zone (a date
+    needs no zone name; a plain date is shown as it is)."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value.isoformat()
+    return _as_datetime(value).astimezone(display_zone()).date().isoformat()
+
+
 def init_app(app: Flask) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(str(d) for d in catalog_dirs())
+    app.add_template_filter(localtime_filter, "localtime")
+    app.add_template_filter(localdate_filter, "localdate")
     app.cli.add_command(i18n_cli)
 
 

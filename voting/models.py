@@ -1,7 +1,7 @@
 """Imports every domain's models so that the metadata (create_all, Alembic) sees all tables."""
 
 from voting.audit.models import AuditEntry  # noqa: F401
-from voting.auth.models import User  # noqa: F401
+from voting.auth.models import LoginSession, User  # noqa: F401
 from voting.ballots.models import Ballot, Poll, PollCandidate, PollKey, TokenIssuance  # noqa: F401
 from voting.pool.models import Project, RoundEntry, ScreeningRound, Suggestion  # noqa: F401
 from voting.sessions.models import Attendance, Congress, CongressSession, Delegation, Deputy, LoginLink  # noqa: F401

@@ -1,4 +1,6 @@
 import pytest
+
+from tests.tally.conftest import clerk, poll_key, sitting  # noqa: F401
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
@@ -93,3 +95,35 @@ def test_public_log_pages_through_every_entry(app, client):
     assert "1 / 2" in first and 'href="/audit?page=2"' in first and "较早" in first
     second = client.get("/audit?page=2").get_data(as_text=True)
     assert "2 / 2" in second and 'href="/audit?page=1"' in second and "较新" in second
+
+
+def test_a_cut_after_a_signed_count_is_named(app, dbs, poll_key, sitting):
+    """The tally's entry is anchored by the signed result (audit_head): deleting the last
+    three entries (the one before the tally, the tally, the publication) is a named cut."""
+    from tests.tally.conftest import app_db, cast, make_poll, roster, user
+    from voting.tally import services
+
+    congress_id, session_id = sitting
+    with app_db(app) as s:
+        poll = make_poll(s, poll_key, session_id)
+        roster(s, congress_id, session_id, 4, poll=poll)
+        cast(s, poll_key, poll, [["c1"]] * 4)
+        doc = services.tally_poll(s, user(s, "clerk"), poll.id, app.instance_path).document
+        services.publish_poll(s, user(s, "clerk"), poll.id)
+    runner = app.test_cli_runner()
+    ok = runner.invoke(args=["audit", "verify"])
+    assert ok.exit_code == 0 and "chain intact" in ok.output
+    assert f"newest at entry {doc['audit_seq']}" in ok.output
+    last = dbs.scalar(text("SELECT max(seq) FROM audit_entries"))
+    assert doc["audit_seq"] == last - 1  # the tally, then the publication
+    _drop_guard(dbs)
+    dbs.execute(text(f"DELETE FROM audit_entries WHERE seq > {last - 3}"))
+    dbs.commit()
+    try:
+        assert verify_chain(dbs).ok  # what is left still chains…
+        cut = runner.invoke(args=["audit", "verify"])
+        assert cut.exit_code == 1 and "chain intact" not in cut.output
+        assert (f"anchors entry {doc['audit_seq']} ({doc['audit_head']}), but the log ends at "
+                f"entry {last - 3}") in cut.output  # …but no longer holds the anchored entry
+    finally:
+        _restore_guard(dbs)

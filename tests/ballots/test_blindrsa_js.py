@@ -8,6 +8,8 @@ PSSZERO ones. The product uses only RSABSSA-SHA384-PSS-Randomized. The draft's v
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -142,3 +144,95 @@ def test_public_key_import_and_base64url(js):
     assert out["dec"] == [251, 255, 191]
     assert out["strict"] == 4
     assert out["inv"] == "5" and out["pow"] == "445"
+
+
+# ---- the ballot code (static/js/token.js): the token derived, not drawn -----------------
+
+def _hkdf(code: bytes, label: str, poll_id: int, fingerprint: str, length: int) -> bytes:
+    """token.js's derivation, written again from its description with another library."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    info = f"ballot-token/v1\0{label}\0poll:{poll_id}\0key:{fingerprint}".encode()
+    return HKDF(algorithm=hashes.SHA384(), length=length, salt=b"minsheng-ballot-code/v1",
+                info=info).derive(code)
+
+
+JS_DERIVE = """async ([pem, codeHex, pollId, fp]) => {
+  const B = window.BlindRSA, T = window.BallotToken, h = B.hexToBytes, x = B.bytesToHex;
+  const pk = B.importPublicKey(pem);
+  const first = await T.deriveToken(pk, h(codeHex), pollId, fp);
+  const second = await T.deriveToken(pk, h(codeHex), pollId, fp);
+  const otherPoll = await T.deriveToken(pk, h(codeHex), pollId + 1, fp);
+  window.pending = {pk, prepared: first.prepared, inv: first.inv};
+  return {msg: x(first.msg), prefix: x(first.prefix), salt: x(first.salt),
+          r: first.r.toString(16), blinded: x(first.blindedMsg), inv: x(first.inv),
+          again: x(second.blindedMsg), againMsg: x(second.msg),
+          otherPoll: x(otherPoll.blindedMsg), otherPollMsg: x(otherPoll.msg)};
+}"""
+
+
+@pytest.fixture
+def js_token(js, live_server):
+    js.add_script_tag(url=live_server + "/static/js/token.js")
+    return js
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("bits", [2048, 3072])
+def test_a_ballot_code_derives_the_same_token_twice_and_python_verifies_it(js_token, bits):
+    import secrets
+
+    priv = blind_rsa.generate_private_key(bits=bits)
+    pub = priv.public_key()
+    fp = blind_rsa.key_fingerprint(pub)
+    code = secrets.token_bytes(16)
+    out = js_token.evaluate(JS_DERIVE, [blind_rsa.public_key_pem(pub), code.hex(), 7, fp])
+    # The same code, poll and key: the same blinded message (and so the same blind_sig).
+    assert out["again"] == out["blinded"] and out["againMsg"] == out["msg"]
+    # Another poll: nothing in common.
+    assert out["otherPoll"] != out["blinded"] and out["otherPollMsg"] != out["msg"]
+
+    # The derivation as described: HKDF-SHA-384, r from k + 16 bytes reduced mod n.
+    n = pub.public_numbers().n
+    k = (n.bit_length() + 7) // 8
+    assert out["msg"] == _hkdf(code, "msg", 7, fp, 32).hex()
+    assert out["prefix"] == _hkdf(code, "msg_prefix", 7, fp, 32).hex()
+    assert out["salt"] == _hkdf(code, "pss_salt", 7, fp, 48).hex()
+    r = int.from_bytes(_hkdf(code, "blind_r:0", 7, fp, k + 16), "big") % n
+    assert int(out["r"], 16) == r  # counter 0 is a unit but for a negligible chance
+    # RFC 9474's blinding with that r and salt, by the Python client: the same blinded message.
+    prepared = blind_rsa.prepare(bytes.fromhex(out["msg"]), bytes.fromhex(out["prefix"]))
+    blinded, inv = blind_rsa.blind(pub, prepared, salt=bytes.fromhex(out["salt"]),
+                                   inv=pow(r, -1, n).to_bytes(k, "big"))
+    assert blinded.hex() == out["blinded"] and inv.hex() == out["inv"]
+
+    # The server signs the blinded message; the browser finalizes; Python verifies.
+    sig = _b64(js_token.evaluate(JS_FINALIZE, _enc(blind_rsa.blind_sign(priv, blinded))))
+    assert blind_rsa.verify(pub, prepared, sig)
+    assert not blind_rsa.verify(pub, prepared[32:] + prepared[:32], sig)  # prefix, msg swapped
+
+
+@pytest.mark.browser
+def test_the_ballot_code_reads_back_and_catches_typos(js_token):
+    out = js_token.evaluate("""async () => {
+      const T = window.BallotToken, B = window.BlindRSA;
+      const code = T.newCode(), text = await T.formatCode(code);
+      const back = await T.parseCode(" " + text.toLowerCase().replace(/-/g, " ") + " ");
+      const reasons = [];
+      const swap = text[0] === "0" ? "1" : "0";
+      for (const bad of [text.slice(0, -1), swap + text.slice(1), "U" + text.slice(1), ""]) {
+        try { await T.parseCode(bad); reasons.push("accepted"); }
+        catch (err) { reasons.push(err.reason); }
+      }
+      // O for 0 and I/L for 1 are read as the digits
+      const zeros = await T.formatCode(new Uint8Array(16));
+      const oh = await T.parseCode(zeros.replace(/0/g, "O"));
+      return {text, same: B.bytesToHex(back) === B.bytesToHex(code), reasons,
+              oh: B.bytesToHex(oh), other: await T.formatCode(T.newCode())};
+    }""")
+    assert re.fullmatch(r"([0-9A-HJKMNP-TV-Z]{4}-){6}[0-9A-HJKMNP-TV-Z]{4}", out["text"])
+    assert out["same"] is True
+    assert out["reasons"] == ["length", "check", "character", "length"]
+    assert out["oh"] == "00" * 16
+    assert out["other"] != out["text"]

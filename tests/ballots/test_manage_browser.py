@@ -54,6 +54,6 @@ def test_create_open_and_close_a_poll(page, app, live_server, sitting):
 
     page.get_by_label("确认结束投票：此后不再接受任何选票").check()
     page.get_by_role("button", name="结束投票").click()
-    expect(page.get_by_text("投票已结束，公告板已公开。")).to_be_visible()
+    expect(page.get_by_text("投票已结束，公示板已公开。")).to_be_visible()
     expect(page.locator('[data-stat="ballots"]')).to_have_text("0")
     assert _fits_width(page)

@@ -81,7 +81,7 @@ def test_open_refused_without_quorum(app, sitting):
         deputies = [sessions.add_deputy(s, actor, congress_id=congress_id, name=f"代表{i}",
                                         number=f"{i:03d}", delegation=None)[0]
                     for i in range(1, 7)]
-        for d in deputies[:4]:  # 4 of 6: two thirds exactly is not more than two thirds
+        for d in deputies[:3]:  # 3 of 6: short of two thirds (4 of 6 would be a quorum)
             sessions.check_in(s, actor, session_id=session_id, deputy_id=d.id, by_desk=True)
         add_candidates(s)
     poll_id = new_poll(app, session_id, open_it=False)
@@ -89,10 +89,10 @@ def test_open_refused_without_quorum(app, sitting):
         with pytest.raises(Conflict) as exc:
             services.open_poll(s, user(s, "clerk"), poll_id)
         assert exc.value.code == "no_quorum"
-        assert "5" in str(exc.value.message)
+        assert "4" in str(exc.value.message)
     with app_db(app) as s:
         assert s.get(Poll, poll_id).status == "draft"
-        sessions.check_in(s, user(s, "clerk"), session_id=session_id, deputy_id=deputies[4].id,
+        sessions.check_in(s, user(s, "clerk"), session_id=session_id, deputy_id=deputies[3].id,
                           by_desk=True)
     with app_db(app) as s:
         assert services.open_poll(s, user(s, "clerk"), poll_id).status == "open"

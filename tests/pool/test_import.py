@@ -159,8 +159,10 @@ def test_exports_neutralise_formulas_and_carry_targets(app, client, secretariat,
 
     r = client.get("/pool/manage/export/projects.xlsx")
     ws = load_workbook(io.BytesIO(r.get_data())).active
-    cells = [c.value for c in next(r for r in ws.iter_rows() if r[0].value == pool_2024[0])]
-    assert cells[1].startswith("'=HYPERLINK") and ws.cell(1, 7).value == "目标任务"
+    row = next(r for r in ws.iter_rows() if r[0].value == pool_2024[0])
+    # XLSX: the text exactly, stored as text with the quote-prefix style, never a formula
+    assert row[1].value == '=HYPERLINK("http://evil.example","点击")' and row[1].quotePrefix
+    assert row[1].data_type == "s" and ws.cell(1, 7).value == "目标任务"
 
     rows = list(csv.reader(io.StringIO(client.get("/pool/manage/export/suggestions.csv")
                                        .get_data().decode("utf-8-sig"))))

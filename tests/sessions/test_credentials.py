@@ -90,7 +90,8 @@ def test_reset_through_the_page_prints_new_slips(app, client, secretariat, sitti
         pairs = add_deputies(s, user(s, "clerk"), congress_id, 3)
         ids = [d.id for d, _ in pairs[:2]]
         untouched = pairs[2][0].user.password_hash
-    r = client.post("/sessions/deputies/reset", data={"deputy_id": ids, "csrf_token": secretariat})
+    r = client.post("/sessions/deputies/reset", data={"deputy_id": ids, "csrf_token": secretariat,
+                                                      "confirmed": "yes"})
     html = r.get_data(as_text=True)
     assert r.status_code == 200 and r.headers["Cache-Control"] == "no-store"
     assert html.count('class="slip"') == 2 and html.count('<svg viewBox') == 2

@@ -105,7 +105,7 @@ def test_desk_check_in_by_search_and_one_click(app, client, secretariat, sitting
         assert entry.actor == "secretariat" and entry.details["by_desk"] is True
     live = client.get(f"/sessions/{session_id}/live").get_data(as_text=True)
     assert 'data-stat="present">1<' in live and 'data-stat="expected">3<' in live
-    assert 'data-stat="required">3<' in live and "未达法定人数" in live
+    assert 'data-stat="required">2<' in live and "未达法定人数" in live
 
 
 def test_deputy_checks_in_from_their_page(app, client, sitting, deputy):

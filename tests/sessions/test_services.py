@@ -16,26 +16,44 @@ def _audit(s, action):
                      .order_by(AuditEntry.seq)).all()
 
 
-def test_quorum_needs_more_than_two_thirds_of_the_roster(app, sitting):
+def test_quorum_is_at_least_two_thirds_of_the_roster(app, sitting):
+    """三分之二以上 includes two thirds itself: 20 of 30 sit, 19 do not."""
     congress_id, session_id = sitting
     with app_db(app) as s:
         clerk = user(s, "clerk")
         deputies = [d for d, _ in add_deputies(s, clerk, congress_id, 30)]
         session = services.get_session(s, session_id)
-        for d in deputies[:20]:
+        for d in deputies[:19]:
             services.check_in(s, clerk, session_id=session_id, deputy_id=d.id, by_desk=True)
         q = services.quorum(s, session)
-        assert (q.expected, q.present, q.required, q.met) == (30, 20, 21, False)
-        services.check_in(s, clerk, session_id=session_id, deputy_id=deputies[20].id, by_desk=True)
-        assert services.quorum(s, session) == services.Quorum(expected=30, present=21,
-                                                              required=21, met=True)
+        assert (q.expected, q.present, q.required, q.met) == (30, 19, 20, False)
+        services.check_in(s, clerk, session_id=session_id, deputy_id=deputies[19].id, by_desk=True)
+        assert services.quorum(s, session) == services.Quorum(expected=30, present=20,
+                                                              required=20, met=True)
         assert services.roster_count(s, congress_id) == 30
 
 
+@pytest.mark.parametrize("expected, present, required, met", [
+    (9, 6, 6, True), (9, 5, 6, False), (3, 2, 2, True), (3, 1, 2, False), (0, 0, 0, True),
+    (10, 7, 7, True), (10, 6, 7, False)])
+def test_quorum_two_thirds_exactly_is_a_quorum(app, clerk, expected, present, required, met):
+    with app_db(app) as s:
+        actor = user(s, "clerk")
+        congress = services.create_congress(s, actor, name="某区人大", term=1)
+        session = services.create_session(s, actor, congress_id=congress.id, name="第一次会议",
+                                          year=2024)
+        for d, _ in add_deputies(s, actor, congress.id, expected)[:present]:
+            services.check_in(s, actor, session_id=session.id, deputy_id=d.id, by_desk=True)
+        q = services.quorum(s, session)
+        assert (q.expected, q.present, q.required, q.met) == (expected, present, required, met)
+        assert q.met == (3 * present >= 2 * expected)
+
+
 @pytest.mark.parametrize("expected, num, den, required", [
-    (0, 2, 3, 1), (1, 2, 3, 1), (3, 2, 3, 3), (31, 2, 3, 21), (10, 1, 2, 6), (11, 1, 2, 6)])
-def test_quorum_required_is_the_fewest_strictly_over_the_fraction(app, clerk, expected, num,
-                                                                  den, required):
+    (0, 2, 3, 0), (1, 2, 3, 1), (3, 2, 3, 2), (9, 2, 3, 6), (31, 2, 3, 21), (10, 1, 2, 5),
+    (11, 1, 2, 6), (7, 3, 4, 6)])
+def test_quorum_required_is_the_fewest_reaching_the_fraction(app, clerk, expected, num, den,
+                                                             required):
     with app_db(app) as s:
         actor = user(s, "clerk")
         congress = services.create_congress(s, actor, name="某区人大", term=1)
@@ -45,7 +63,8 @@ def test_quorum_required_is_the_fewest_strictly_over_the_fraction(app, clerk, ex
         add_deputies(s, actor, congress.id, expected)
         q = services.quorum(s, session)
         assert q.required == required
-        assert q.required * den > expected * num and (q.required - 1) * den <= expected * num
+        assert q.required * den >= expected * num
+        assert required == 0 or (q.required - 1) * den < expected * num
 
 
 def test_deactivated_deputies_leave_the_quorum(app, sitting):

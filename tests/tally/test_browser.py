@@ -32,8 +32,8 @@ def test_count_publish_and_announce(page, app, live_server, poll_key, sitting):
     expect(page.get_by_text("监票人和计票人名单已保存。")).to_be_visible()
     page.get_by_role("button", name="计票并签署结果").click()
     expect(page.get_by_text("已计票并签署结果。请核对后公布。")).to_be_visible()
-    page.get_by_role("button", name="公布结果和选票公告板").click()
-    expect(page.get_by_text("结果和选票公告板已公布。")).to_be_visible()
+    page.get_by_role("button", name="公布结果和选票公示板").click()
+    expect(page.get_by_text("结果和选票公示板已公布。")).to_be_visible()
     assert _fits_width(page)
 
     page.get_by_role("link", name="公告").first.click()

@@ -57,10 +57,24 @@ def test_runoff_from_the_command_line_prints_the_new_poll(app, poll_key, sitting
     assert runner.invoke(args=["poll", "tally", str(poll_id)]).exit_code == 0
     out = runner.invoke(args=["poll", "runoff", str(poll_id)])
     assert out.exit_code == 0, out.output
+    runoff_id = int(out.output.strip().splitlines()[-1])
     with app_db(app) as s:
-        runoff = s.get(Poll, int(out.output.strip().splitlines()[-1]))
-        assert runoff.parent_id == poll_id
+        runoff = s.get(Poll, runoff_id)
+        assert runoff.parent_id == poll_id and runoff.status == "draft"
         assert [c.candidate_id for c in runoff.candidates] == ["c2", "c3", "c4", "c5"]
+        fingerprint = runoff.key_fingerprint
+    grouped = " ".join(fingerprint[i:i + 4] for i in range(0, 64, 4))
+    assert f"key fingerprint: {grouped}" in out.output
+    # Opening asks that the fingerprint was read out; saying no leaves the draft.
+    refused = runner.invoke(args=["poll", "open", str(runoff_id)], input="n\n")
+    assert refused.exit_code != 0 and grouped in refused.output
+    with app_db(app) as s:
+        assert s.get(Poll, runoff_id).status == "draft"
+    opened = runner.invoke(args=["poll", "open", str(runoff_id)], input="y\n")
+    assert opened.exit_code == 0, opened.output
+    assert f"poll {runoff_id} open" in opened.output
+    with app_db(app) as s:
+        assert s.get(Poll, runoff_id).status == "open"
 
 
 def _vote(client: FlaskClient, poll_doc: dict, username: str, password: str, choices: list):
@@ -112,5 +126,5 @@ def test_the_whole_protocol_then_the_verifier(app, live_server, sitting, capsys)
     assert doc["tokens_issued"] == 5 and doc["ballots_cast"] == 5
     assert doc["elected"] == ["c01"]  # c02 has 2 of 5 on the roster: 3 needed
     assert doc["runoff_reason"] == "shortfall"
-    assert verify_main([live_server, str(poll_doc["id"])]) == 0
+    assert verify_main([live_server, str(poll_doc["id"]), "--lang", "en"]) == 0
     assert "VERDICT: the published result" in capsys.readouterr().out

@@ -74,14 +74,18 @@ def test_announcement_shows_counts_chart_and_threshold(app, client, closed_poll)
     assert "Announcement of the result" in english
 
 
-def test_download_holds_the_four_public_documents(app, client, closed_poll):
+def test_download_holds_the_public_documents_and_the_audit_log(app, client, closed_poll):
     _tally_and_publish(app, closed_poll)
     r = client.get(f"/results/{closed_poll}/public-documents.zip")
     assert r.status_code == 200 and r.mimetype == "application/zip"
     with zipfile.ZipFile(io.BytesIO(r.data)) as z:
-        assert sorted(z.namelist()) == ["ballots.json", "keys.json", "poll.json", "result.json"]
+        assert sorted(z.namelist()) == ["audit.json", "ballots.json", "keys.json", "poll.json",
+                                        "result.json"]
         board = json.loads(z.read("ballots.json"))
         result = json.loads(z.read("result.json"))
+        audit = json.loads(z.read("audit.json"))
+    assert audit == client.get("/api/v1/audit").get_json()
+    assert result["audit_head"] in [e["hash"] for e in audit["entries"]]
     assert len(board["ballots"]) == 10
     assert [b["msg"] for b in board["ballots"]] == sorted(b["msg"] for b in board["ballots"])
     assert result == client.get(f"/api/v1/polls/{closed_poll}/result").get_json()
@@ -164,3 +168,80 @@ def test_keys_page_lists_retired_keys(app, client, closed_poll):
     assert old.fingerprint in html and "使用中" in html
     listed = client.get("/api/v1/keys").get_json()["result_signing_keys"]
     assert [k["retired"] is None for k in listed] == [False, True]
+
+
+def test_a_replacement_is_recorded_on_the_count_page_and_announced(app, client, make_user,
+                                                                   poll_key, sitting,
+                                                                   monkeypatch):
+    """10 present, 10 tokens; deputy 003 lost their phone and voted on paper instead."""
+    from voting.tally import services as tally_services
+
+    congress_id, session_id = sitting
+    with app_db(app) as s:
+        poll = make_poll(s, poll_key, session_id)
+        roster(s, congress_id, session_id, 10, poll=poll)
+        cast(s, poll_key, poll, [["c1", "c2"]] * 9)
+        poll_id = poll.id
+    make_user("sec", "secretariat")
+    headers = {"X-CSRFToken": login(client, "sec")}
+    page = client.get(f"/tally/polls/{poll_id}").get_data(as_text=True)
+    assert "补发纸质选票" in page and "登记补发" in page
+    r = client.post(f"/tally/polls/{poll_id}/replacements", headers=headers,
+                    data={"number": "003", "reason": ""})
+    assert r.status_code == 422 and "请说明补发纸质选票的原因" in r.get_data(as_text=True)
+    r = client.post(f"/tally/polls/{poll_id}/replacements", headers=headers,
+                    data={"number": "077", "reason": "手机丢失"})
+    assert r.status_code == 422 and "没有编号为 077 的代表" in r.get_data(as_text=True)
+    r = client.post(f"/tally/polls/{poll_id}/replacements", headers=headers,
+                    data={"number": "003", "reason": "手机丢失"})
+    assert r.status_code == 302
+    r = client.post(f"/tally/polls/{poll_id}/replacements", headers=headers,
+                    data={"number": "003", "reason": "又丢了"})
+    assert r.status_code == 409 and "已在本次票决中补发过" in r.get_data(as_text=True)
+    page = client.get(f"/tally/polls/{poll_id}").get_data(as_text=True)
+    assert "代表003（003）" in page
+    # The reconciled paper record (one ballot, returned) stands in for the tellers' entries.
+    monkeypatch.setattr(tally_services, "_paper",
+                        lambda db, poll: tally_services.Paper(1, 1, [["c1"]]))
+    assert client.post(f"/tally/polls/{poll_id}/tally", headers=headers).status_code == 302
+    assert client.post(f"/tally/polls/{poll_id}/publish", headers=headers).status_code == 302
+    html = client.get(f"/results/{poll_id}").get_data(as_text=True)
+    assert "补发纸质选票" in html and "代表003（003）" in html
+    assert "onclick" not in html and "<script>" not in html
+    doc = client.get(f"/api/v1/polls/{poll_id}/result").get_json()
+    assert doc["replacements"] == [{"number": "003", "name": "代表003"}]
+    # After the count no replacement can be recorded.
+    r = client.post(f"/tally/polls/{poll_id}/replacements", headers=headers,
+                    data={"number": "004", "reason": "手机丢失"})
+    assert r.status_code == 409
+
+
+def test_the_runoff_button_makes_a_draft_opened_through_the_fingerprint_step(
+        app, client, make_user, poll_key, sitting):
+    congress_id, session_id = sitting
+    with app_db(app) as s:
+        poll = make_poll(s, poll_key, session_id, threshold_base="cast")
+        roster(s, congress_id, session_id, 10, poll=poll)
+        cast(s, poll_key, poll, [["c1", "c2"]] * 3 + [["c1", "c3"]] * 3 + [["c2", "c3"]] * 2)
+        services.tally_poll(s, user(s, "clerk"), poll.id, app.instance_path)
+        poll_id = poll.id
+    make_user("sec", "secretariat")
+    headers = {"X-CSRFToken": login(client, "sec")}
+    r = client.post(f"/tally/polls/{poll_id}/runoff", headers=headers)
+    assert r.status_code == 302
+    with app_db(app) as s:
+        runoff = services.runoffs_of(s, poll_id)[0]
+        assert runoff.status == "draft"
+        runoff_id, fingerprint = runoff.id, runoff.key_fingerprint
+    assert r.headers["Location"].endswith(f"/polls/manage/{runoff_id}")
+    page = client.get(f"/polls/manage/{runoff_id}").get_data(as_text=True)
+    assert f'data-fingerprint="{fingerprint}"' in page and "宣读" in page
+    # Without ticking "the fingerprint has been read out" it stays a draft.
+    assert client.post(f"/polls/manage/{runoff_id}/open", headers=headers,
+                       data={}).status_code == 422
+    with app_db(app) as s:
+        assert s.get(Poll, runoff_id).status == "draft"
+    r = client.post(f"/polls/manage/{runoff_id}/open", headers=headers, data={"confirm": "y"})
+    assert r.status_code == 302
+    with app_db(app) as s:
+        assert s.get(Poll, runoff_id).status == "open"

@@ -37,7 +37,7 @@ def test_a_tie_opens_a_runoff_among_the_tied(app, poll_key, sitting):
     with app_db(app) as s:
         runoff, parent = s.get(Poll, runoff_id), s.get(Poll, poll_id)
         assert runoff.parent_id == poll_id and runoff.kind == "selection"
-        assert runoff.status == "open"
+        assert runoff.status == "draft"  # opened like any poll, after the fingerprint step
         assert (runoff.seats, runoff.max_choices) == (1, 1)
         assert runoff.threshold_base == "cast" and runoff.session_id == parent.session_id
         assert [(c.candidate_id, c.title) for c in runoff.candidates] == [

@@ -12,7 +12,7 @@ from tests.tally.conftest import app_db, cast, make_poll, roster, user
 from voting.audit.models import AuditEntry
 from voting.ballots.models import Ballot, Poll
 from voting.crypto import result_signing
-from voting.errors import Conflict
+from voting.errors import Conflict, Invalid
 from voting.tally import keys, services
 
 
@@ -23,10 +23,13 @@ def _tally(app, poll_id):
 
 def _setup(app, poll_key, sitting, *, n=10, present=None, tokens=None, ballots=(), **poll):
     congress_id, session_id = sitting
+    status = poll.pop("status", "closed")
     with app_db(app) as s:
         p = make_poll(s, poll_key, session_id, **poll)
+        # The roster is frozen while a poll is open: arrange it first, then set the status.
         roster(s, congress_id, session_id, n, present=present, poll=p, tokens=tokens)
         board = cast(s, poll_key, p, list(ballots))
+        p.status = status
         return p.id, board
 
 
@@ -174,17 +177,24 @@ def test_paper_ballots_join_the_count_once_reconciled(app, poll_key, sitting):
     from voting.tally import paper
 
     poll_id, board = _setup(app, poll_key, sitting, tokens=6, ballots=[["c1", "c2"]] * 6)
+    from voting.auth.services import create_user
+
     with app_db(app) as s:
         clerk_ = user(s, "clerk")
+        for username, name in (("t1", "赵六"), ("t2", "钱七")):
+            create_user(s, username=username, password="correct-horse", role="teller",
+                        display_name=name)
+        s.flush()
         paper.record_issued_returned(s, clerk_, poll_id, 4, 4)
-        paper.set_tellers(s, clerk_, poll_id, teller1="赵六", teller2="钱七", scrutineers=["孙八"])
+        paper.set_tellers(s, clerk_, poll_id, teller1_user_id=user(s, "t1").id,
+                          teller2_user_id=user(s, "t2").id, scrutineers=["孙八"])
     with app_db(app) as s, pytest.raises(Conflict) as err:
         services.tally_poll(s, user(s, "clerk"), poll_id, app.instance_path)
     assert err.value.code == "paper_not_ready"
     with app_db(app) as s:
         for teller in (1, 2):
             for number, marks in ((1, ["c1"]), (2, ["c3"]), (3, ["c1", "c3"]), (4, "unreadable")):
-                paper.enter_ballot(s, user(s, "clerk"), poll_id, teller, number, marks)
+                paper.enter_ballot(s, user(s, f"t{teller}"), poll_id, teller, number, marks)
     doc = _tally(app, poll_id)
     assert doc["electronic_ballots"] == 6 and doc["ballots_cast"] == 10
     assert doc["paper"] == {"issued": 4, "returned": 4,
@@ -193,3 +203,112 @@ def test_paper_ballots_join_the_count_once_reconciled(app, poll_key, sitting):
     assert doc["counts"]["c1"] == 8 and doc["counts"]["c3"] == 2
     assert doc["tellers"] == ["赵六", "钱七"] and doc["scrutineers"] == ["孙八"]
     assert services.board.recount(doc, board)["counts"] == doc["counts"]
+
+
+# ---- the turnout's arithmetic and replacements ---------------------------------------------------
+
+def _turnout(**changes):
+    base = dict(eligible=30, checked_in=30, tokens_issued=30, electronic=30, paper_issued=0,
+                paper_returned=0, replacements=0)
+    return services.board.Turnout(**{**base, **changes})
+
+
+@pytest.mark.parametrize(("changes", "codes"), [
+    ({}, []),
+    ({"tokens_issued": 24, "electronic": 24, "paper_issued": 7, "paper_returned": 7},
+     ["cast_over_checked_in", "issued_over_checked_in"]),
+    ({"tokens_issued": 24, "electronic": 24, "paper_issued": 7, "paper_returned": 6},
+     ["issued_over_checked_in"]),
+    ({"electronic": 31, "checked_in": 31}, ["electronic_over_tokens", "checked_in_over_eligible"]),
+    ({"paper_issued": 2, "paper_returned": 3, "electronic": 20}, ["paper_over_issued",
+                                                                  "issued_over_checked_in"]),
+    ({"electronic": 28, "paper_issued": 2, "paper_returned": 2, "replacements": 2}, []),
+    ({"electronic": 29, "paper_issued": 1, "paper_returned": 1, "replacements": 2},
+     ["replaced_token_used", "replacements_over_paper"]),
+    ({"tokens_issued": 20, "electronic": 20, "paper_issued": 1, "paper_returned": 1,
+      "replacements": 1}, ["replaced_token_used"]),
+])
+def test_turnout_inequalities(changes, codes):
+    assert [code for code, _ in services.board.turnout_faults(_turnout(**changes))] == codes
+
+
+def _replaceable(app, poll_key, sitting, *, present=5, tokens=4, n=6):
+    congress_id, session_id = sitting
+    with app_db(app) as s:
+        p = make_poll(s, poll_key, session_id, status="closed")
+        deputies = roster(s, congress_id, session_id, n, present=present, poll=p, tokens=tokens)
+        return p.id, [d.number for d in deputies]
+
+
+def _replace(app, poll_id, number, reason="手机丢失，且没有其他设备保存选票码"):
+    with app_db(app) as s:
+        return services.record_replacement(s, user(s, "clerk"), poll_id=poll_id, number=number,
+                                           reason=reason)
+
+
+def test_a_replacement_is_recorded_once_and_audited(app, poll_key, sitting):
+    poll_id, numbers = _replaceable(app, poll_key, sitting)
+    _replace(app, poll_id, numbers[0])
+    with app_db(app) as s:
+        assert services.replacements(s, poll_id) == [{"number": "001", "name": "代表001"}]
+        entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "poll.replacement")).one()
+        assert entry.details["number"] == "001" and "手机丢失" in entry.details["reason"]
+    with pytest.raises(Conflict) as err:
+        _replace(app, poll_id, numbers[0])
+    assert err.value.code == "already_replaced"
+
+
+@pytest.mark.parametrize(("which", "reason", "error", "words"), [
+    (4, "丢失", Conflict, "没有领取选票凭证"),  # checked in, no token
+    (5, "丢失", Conflict, "未签到"),  # not checked in
+    (None, "丢失", Invalid, "没有编号为"),  # no such deputy
+    (0, "  ", Invalid, "原因"),  # no reason
+])
+def test_a_replacement_is_refused_unless_checked_in_with_a_token(app, poll_key, sitting,
+                                                                  which, reason, error, words):
+    poll_id, numbers = _replaceable(app, poll_key, sitting)
+    number = numbers[which] if which is not None else "999"
+    with pytest.raises(error) as err:
+        _replace(app, poll_id, number, reason)
+    assert words in str(err.value)
+    with app_db(app) as s:
+        assert services.replacements(s, poll_id) == []
+
+
+def test_no_replacement_after_the_count(app, poll_key, sitting):
+    poll_id, numbers = _replaceable(app, poll_key, sitting)
+    _tally(app, poll_id)
+    with pytest.raises(Conflict) as err:
+        _replace(app, poll_id, numbers[0])
+    assert err.value.code == "not_replaceable"
+
+
+def test_the_database_refuses_a_replacement_without_a_token(app, poll_key, sitting):
+    from sqlalchemy.exc import IntegrityError
+
+    from voting.sessions.models import Deputy
+    from voting.tally.models import BallotReplacement
+
+    poll_id, numbers = _replaceable(app, poll_key, sitting)
+    with app_db(app) as s:
+        deputy = s.scalar(select(Deputy).where(Deputy.number == numbers[4]))
+        with pytest.raises(IntegrityError):
+            s.add(BallotReplacement(poll_id=poll_id, deputy_id=deputy.id, reason="x"))
+            s.flush()
+        s.rollback()
+
+
+def test_a_count_with_too_many_paper_ballots_names_the_numbers(app, poll_key, sitting,
+                                                               monkeypatch):
+    poll_id, _ = _setup(app, poll_key, sitting, n=10, present=10, tokens=8,
+                        ballots=[["c1"]] * 8)
+    monkeypatch.setattr(services, "_paper", lambda db, poll: services.Paper(
+        issued=3, returned=3, ballots=[["c2"]] * 3))
+    with app_db(app) as s, pytest.raises(Conflict) as err:
+        services.tally_poll(s, user(s, "clerk"), poll_id, app.instance_path)
+    assert err.value.code == "turnout_mismatch"
+    message = str(err.value)  # in the request's language, as the page shows it
+    assert "收回选票 11 张（电子 8 张，纸质 3 张），但实到代表只有 10 名" in message
+    assert "选票凭证 8 张、纸质选票 3 张" in message and "拒绝计票" in message
+    with app_db(app) as s:
+        assert s.get(Poll, poll_id).status == "closed" and services.find_result(s, poll_id) is None

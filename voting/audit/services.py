@@ -1,23 +1,16 @@
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from voting.audit import chain
 from voting.audit.models import GENESIS_HASH, AuditEntry
-from voting.crypto.encoding import canonical_json
 from voting.db import utcnow
 
-
-def entry_hash(*, seq: int, created_at: str, actor: str, action: str, object_type: str,
-               object_id: str, details: dict, prev_hash: str) -> str:
-    body = {"seq": seq, "created_at": created_at, "actor": actor, "action": action,
-            "object_type": object_type, "object_id": object_id, "details": details,
-            "prev_hash": prev_hash}
-    return hashlib.sha256(canonical_json(body)).hexdigest()
+entry_hash = chain.entry_hash
 
 
 def _timestamp(entry: AuditEntry) -> str:
@@ -44,6 +37,19 @@ def record(db: Session, actor, action: str, obj_type: str, obj_id: Any, **detail
     return entry
 
 
+def entry_json(e: AuditEntry) -> dict:
+    """One entry as GET /api/v1/audit lists it: every hashed field, and the hash."""
+    return {"seq": e.seq, "created_at": _timestamp(e), "actor": e.actor, "action": e.action,
+            "object_type": e.object_type, "object_id": e.object_id, "details": e.details,
+            "prev_hash": e.prev_hash, "hash": e.hash}
+
+
+def audit_document(db: Session) -> dict:
+    """The whole public log (GET /api/v1/audit and audit.json of the public documents)."""
+    entries = [entry_json(e) for e in db.scalars(select(AuditEntry).order_by(AuditEntry.seq))]
+    return {"entries": entries, "head": entries[-1]["hash"] if entries else GENESIS_HASH}
+
+
 @dataclass(frozen=True)
 class ChainReport:
     entries: int
@@ -55,22 +61,66 @@ class ChainReport:
         return self.first_bad_seq is None
 
 
+REASONS = {"missing": "an entry is missing before it", "link": "does not link to the previous entry",
+           "hash": "content does not match its hash"}
+
+
+def _check(db: Session) -> chain.ChainReport:
+    return chain.check_entries(audit_document(db)["entries"])
+
+
 def verify_chain(db: Session) -> ChainReport:
-    prev = GENESIS_HASH
-    expected_seq = 1
-    count = 0
-    for entry in db.scalars(select(AuditEntry).order_by(AuditEntry.seq)):
-        count += 1
-        if entry.seq != expected_seq:
-            return ChainReport(count, entry.seq, f"entry {expected_seq} is missing")
-        if entry.prev_hash != prev:
-            return ChainReport(count, entry.seq, "does not link to the previous entry")
-        computed = entry_hash(seq=entry.seq, created_at=_timestamp(entry), actor=entry.actor,
-                              action=entry.action, object_type=entry.object_type,
-                              object_id=entry.object_id, details=entry.details,
-                              prev_hash=entry.prev_hash)
-        if computed != entry.hash:
-            return ChainReport(count, entry.seq, "content does not match its hash")
-        prev = entry.hash
-        expected_seq += 1
-    return ChainReport(count, None, None)
+    report = _check(db)
+    return ChainReport(report.entries, report.first_bad_seq,
+                       REASONS.get(report.reason) if report.reason else None)
+
+
+@dataclass(frozen=True)
+class AnchorReport:
+    """The chain checked against every signed result's `audit_head`."""
+
+    chain: ChainReport
+    anchors: int  # signed results whose head was found in the intact chain
+    newest_anchor_seq: int | None
+    faults: list[str]  # one line per result whose head the log no longer holds
+
+    @property
+    def ok(self) -> bool:
+        return self.chain.ok and not self.faults
+
+
+def verify_anchored(db: Session) -> AnchorReport:
+    """Recompute the chain, then check that it still holds the entry each signed result
+    anchored: a log cut short or rewritten after a count no longer matches its result."""
+    from voting.tally.models import PollResult
+
+    report = _check(db)
+    found, faults = [], []
+    for poll_id, document in db.execute(select(PollResult.poll_id, PollResult.document)
+                                        .order_by(PollResult.poll_id)):
+        head, seq = document.get("audit_head"), document.get("audit_seq")
+        problems = chain.anchor_faults(report, head, seq)
+        if not problems:
+            found.append(report.hashes[head])
+            continue
+        code, values = problems[0]
+        if code == "audit_head_missing":
+            continue  # signed before results carried an audit_head
+        if code == "audit_cut":
+            faults.append(f"the signed result of poll {poll_id} anchors entry {values['seq']} "
+                          f"({head}), but the log ends at entry {values['last']}: entries "
+                          f"{values['last'] + 1}–{values['seq']} (at least) were cut off")
+        elif code == "audit_head_after_break":
+            faults.append(f"the signed result of poll {poll_id} anchors {head}, beyond the "
+                          f"break at entry {values['bad']}")
+        elif code == "audit_head_moved":
+            faults.append(f"the signed result of poll {poll_id} anchors entry {values['seq']}, "
+                          f"but its hash is now at entry {values['at']}")
+        else:
+            faults.append(f"the signed result of poll {poll_id} anchors {head}, which no entry "
+                          f"of the log has (it ends at entry {values['last']}): the log was "
+                          "cut or rewritten")
+    return AnchorReport(chain=ChainReport(report.entries, report.first_bad_seq,
+                                          REASONS.get(report.reason) if report.reason else None),
+                        anchors=len(found), newest_anchor_seq=max(found, default=None),
+                        faults=faults)

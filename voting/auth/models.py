@@ -5,7 +5,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, String
+from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from voting.db import Base, UTCDateTime, utcnow
@@ -37,7 +37,8 @@ class User(UserMixin, Base):
     role: Mapped[str] = mapped_column(String(20))
     display_name: Mapped[str] = mapped_column(String(120))
     active: Mapped[bool] = mapped_column(default=True)
-    # Part of the Flask-Login id: changing it (credential reset) signs out every old session.
+    # Rotated at every credential change; the sessions themselves end in login_sessions
+    # (voting.auth.services.end_user_sessions).
     login_token: Mapped[str] = mapped_column(String(32), default=_new_login_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -48,8 +49,35 @@ class User(UserMixin, Base):
     def get_id(self) -> str:
         return f"{self.id}:{self.login_token}"
 
+    # The id Flask-Login puts in the cookie (extensions.login_manager.id_attribute): the live
+    # login session's, set by voting.auth.access.sign_in and by the user loader.
+    login_session_id = None  # str, not a column
+
+    def get_login_session_id(self) -> str:
+        if not self.login_session_id:
+            raise RuntimeError("sign users in with voting.auth.access.sign_in")
+        return self.login_session_id
+
     def has_role(self, *roles: str) -> bool:
         return self.role in roles
 
     def rotate_login_token(self) -> None:
         self.login_token = _new_login_token()
+
+
+class LoginSession(Base):
+    """One signed-in browser. The signed cookie carries a random id; the database keeps only its
+    hash, so ending the row ends the session whatever copy of the cookie is left."""
+
+    __tablename__ = "login_sessions"
+    __table_args__ = (
+        CheckConstraint("last_seen_at >= created_at", name="seen_after_created"),
+        CheckConstraint("ended_at IS NULL OR ended_at >= created_at", name="ended_after_created"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # hex SHA-256 of the cookie's id
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Renewed at most once a touch interval (config SESSION_TOUCH_SECONDS), not on every request.
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -3,27 +3,39 @@ from urllib.parse import urlsplit
 from flask import (Blueprint, current_app, flash, redirect, render_template, request, session,
                    url_for)
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
 from voting import db
+from voting.auth.access import sign_in, sign_out
 from voting.auth.forms import LoginForm
+from voting.auth.models import User
 from voting.auth.services import authenticate
+from voting.auth.throttle import DEVICE_COOKIE, device_for, login_throttle
 from voting.errors import json_error
-from voting.extensions import csrf, limiter
+from voting.extensions import csrf
 
 bp = Blueprint("auth", __name__)
 
-
-def _login_key() -> str:
-    """Throttle by account as well as by address: a hall shares one address."""
-    data = request.get_json(silent=True) if request.is_json else request.form
-    username = data.get("username", "") if hasattr(data, "get") else ""
-    return f"{request.remote_addr}|{str(username).strip().lower()}"
+# What Flask-Login keeps in the cookie session for a signed-in user.
+_LOGIN_KEYS = ("_user_id", "_fresh", "_id", "_remember", "_remember_seconds")
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
+@bp.before_app_request
+def _check_login_session():
+    """Check the login session against the database before any view runs, and commit its
+    last-seen mark (or its end) at once, apart from whatever the view does. A request without a
+    signed-in session (the anonymous cast among them) stops at the first line."""
+    remember = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    if request.endpoint == "static" or ("_user_id" not in session
+                                        and remember not in request.cookies):
+        return
+    if not current_user.is_authenticated:
+        for key in _LOGIN_KEYS:
+            session.pop(key, None)
+    s = db.session()
+    if s.in_transaction():
+        s.commit()
 
 
 def _safe_next(target: str | None) -> str:
@@ -32,27 +44,50 @@ def _safe_next(target: str | None) -> str:
     return url_for("main.index")
 
 
+def _throttled_message(seconds: int) -> str:
+    return _("Too many sign-in attempts. Try again in %(seconds)s seconds, or sign in with the "
+             "QR code on your credential slip.", seconds=seconds)
+
+
+def _check_password(username: str, password: str) -> tuple[User | None, int]:
+    """(user, 0) for the right password, (None, 0) for a wrong one, (None, seconds) when the
+    throttle says wait: then the password is not even checked."""
+    throttle = login_throttle()
+    address = request.remote_addr or ""
+    device = device_for(request.cookies.get(DEVICE_COOKIE), username)
+    wait = throttle.wait(address, username, device)
+    if wait:
+        return None, wait
+    user = authenticate(db.session(), username, password)
+    if user is None:
+        throttle.failed(address, username, device)
+    return user, 0
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, key_func=_login_key, methods=["POST"])
 def login():
     form = LoginForm()
-    status = 200
+    status, headers = 200, {}
     if form.validate_on_submit():
-        user = authenticate(db.session(), form.username.data, form.password.data)
+        user, wait = _check_password(form.username.data, form.password.data)
         if user is not None:
-            login_user(user)
+            sign_in(user)
             return redirect(_safe_next(request.args.get("next")))
-        form.password.errors.append(_("Wrong username or password."))
-        status = 401
+        if wait:
+            form.password.errors.append(_throttled_message(wait))
+            status, headers = 429, {"Retry-After": str(wait)}
+        else:
+            form.password.errors.append(_("Wrong username or password."))
+            status = 401
     elif form.is_submitted():
         status = 400
-    return render_template("auth/login.html", form=form), status
+    return render_template("auth/login.html", form=form), status, headers
 
 
 @bp.post("/logout")
 @login_required
 def logout():
-    logout_user()
+    sign_out()
     flash(_("You have signed out."), "info")
     return redirect(url_for("main.index"))
 
@@ -66,16 +101,19 @@ def set_language(code: str):
 
 @bp.post("/api/v1/auth/login")
 @csrf.exempt
-@limiter.limit(_login_limit, key_func=_login_key)
 def api_login():
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("username"), str) \
             or not isinstance(body.get("password"), str):
         return json_error("bad_request", _("Send a JSON object with username and password."), 400)
-    user = authenticate(db.session(), body["username"], body["password"])
+    user, wait = _check_password(body["username"], body["password"])
+    if wait:
+        response = json_error("too_many_requests", _throttled_message(wait), 429)
+        response.headers["Retry-After"] = str(wait)
+        return response
     if user is None:
         return json_error("unauthorized", _("Wrong username or password."), 401)
-    login_user(user)
+    sign_in(user)
     return {"csrf_token": generate_csrf(), "role": user.role}
 
 

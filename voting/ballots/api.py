@@ -2,13 +2,11 @@
 
 The cast request carries no session: its cookies and credentials are dropped before Flask
 opens a session, so nothing (Flask-Login, the CSRF token, the language switch) can tie it to
-a sign-in or set a cookie on its response. Nothing here logs a request.
+a sign-in or set a cookie on its response. Nothing here logs a request, and the development
+server's request log drops every ballots line (`voting.errors.NoCastLines`, path only).
 """
 
 from __future__ import annotations
-
-import logging
-import re
 
 from flask import jsonify, request
 from flask.sessions import SecureCookieSession
@@ -19,14 +17,12 @@ from voting import db
 from voting.ballots import openapi, services
 from voting.ballots.routes import bp
 from voting.crypto.encoding import b64url_decode, b64url_encode
-from voting.errors import DomainError, json_error
+from voting.errors import DomainError, NoCastLines, is_cast_path, json_error  # noqa: F401
 from voting.extensions import csrf
-
-CAST_PATH = re.compile(r"/api/v1/polls/\d+/ballots")
 
 
 def _is_cast(req) -> bool:
-    return req.method == "POST" and CAST_PATH.fullmatch(req.path) is not None
+    return req.method == "POST" and is_cast_path(req.path)
 
 
 class DiscardedSession(SecureCookieSession):
@@ -59,20 +55,12 @@ class CastSessionInterface:
             self.inner.save_session(app, session, response)
 
 
-class NoCastLines(logging.Filter):
-    """Keeps the development server's request log from writing a line per cast."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "/ballots " not in record.getMessage() or "POST" not in record.getMessage()
-
-
 @bp.record_once
 def _install(state) -> None:
     app = state.app
     app.session_interface = CastSessionInterface(app.session_interface)
-    werkzeug_log = logging.getLogger("werkzeug")
-    if not any(isinstance(f, NoCastLines) for f in werkzeug_log.filters):
-        werkzeug_log.addFilter(NoCastLines())
+    # The log filters (NoCastLines on werkzeug's and the app's loggers) are installed with
+    # the error handlers (voting.errors.register_handlers).
 
 
 def _json_body() -> dict:

@@ -11,7 +11,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 
-from flask import abort, current_app, render_template, url_for
+from flask import abort, current_app, jsonify, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -42,6 +42,40 @@ def device_scope(user_id: int) -> str:
     secret: the name alone does not say whose it is."""
     key = current_app.config["SECRET_KEY"].encode()
     return hmac.new(key, f"ballot-device:{user_id}".encode(), hashlib.sha256).hexdigest()[:20]
+
+
+def storage_key(user_id: int, poll: Poll) -> str:
+    """Where this device keeps the deputy's token for the poll: the same key on every page
+    (static/js/token.js), tied to the poll's key so that a new key never reuses a token."""
+    return f"ballot:{device_scope(user_id)}:{poll.id}:{poll.key_fingerprint[:16]}"
+
+
+def watch_config() -> dict:
+    """How often an open page asks whether a poll has opened: at random within this range,
+    so that the deputies' token requests do not arrive in step."""
+    return {"statusUrl": url_for("ballots.my_polls_status"),
+            "watchMinMs": int(current_app.config.get("TOKEN_WATCH_MIN_MS", 10_000)),
+            "watchMaxMs": int(current_app.config.get("TOKEN_WATCH_MAX_MS", 20_000))}
+
+
+def watch_messages() -> dict[str, str]:
+    """The words of the pages that fetch the token ahead (token.js holds none)."""
+    return {
+        "ready": _("Voting on “{title}” is open. Your ballot token is ready on this device."),
+        "elsewhere": _("Voting on “{title}” is open. Your ballot token was issued on another "
+                       "device: open the ballot there, or open it here and enter the ballot "
+                       "code from that device."),
+        "failed": _("Voting on “{title}” is open, but the ballot token could not be fetched "
+                    "yet: open the ballot to try again."),
+        "cast": _("Your ballot on “{title}” has been cast."),
+        "open_ballot": _("Open the ballot"),
+    }
+
+
+@bp.app_template_global()
+def deputy_token_watch() -> dict:
+    """For pages of other domains that fetch the token ahead (the session page's slot)."""
+    return {**watch_config(), "messages": watch_messages()}
 
 
 def _polls_of_deputy(s: Session, deputy: Deputy) -> list[PollEntry]:
@@ -91,8 +125,33 @@ def _messages(poll: Poll) -> dict[str, str]:
         "token_refused": _("The ballot token could not be issued: {reason}"),
         "token_bad": _("The server's signature on your token does not verify. Do not vote "
                        "on this device; tell the secretariat."),
-        "token_elsewhere": _("If you fetched your token on another device, vote on that "
-                             "device."),
+        "elsewhere": _("A ballot token was already issued to you for this poll: on another "
+                       "device, or in this browser before its storage was cleared. Enter the "
+                       "ballot code that your first device shows under “Continue on another "
+                       "device”."),
+        "code_length": _("A ballot code has 28 letters and digits. Check that none is missing."),
+        "code_character": _("The code contains a character that a ballot code never has "
+                            "(it has no U). Check what you typed."),
+        "code_check": _("This is not a valid ballot code: a character is mistyped. Compare it "
+                        "with your first device."),
+        "wrong_code": _("This code does not belong to the ballot token issued to you for this "
+                        "poll. Compare it with your first device."),
+        "has_token": _("This device already holds its own ballot token for this poll; the "
+                       "code was not used."),
+        "code_accepted": _("The code is accepted: your ballot token is ready on this device. "
+                           "Make your choices."),
+        "code_copied": _("The link with the code is copied. Open it only on a device of your "
+                         "own."),
+        "spent": _("A ballot with other choices was already cast with this token, from your "
+                   "other device. Only one ballot counts, and yours is cast: this device "
+                   "cannot cast another. Keep the receipt that the other device showed."),
+        "lookup_found": _("Your ballot is on the board and counted as cast:"),
+        "lookup_missing": _("No ballot on this board has that receipt. Check the characters; if "
+                            "your receipt is really missing, tell the scrutineers at once."),
+        "lookup_not_closed": _("The board is public once the poll closes. Look again then."),
+        "lookup_network": _("The board could not be loaded. Check the network and try again."),
+        "nobody": _("(approves no one)"),
+        "all_abstain": _("(abstains on every candidate)"),
         "signed_out": _("Your sign-in has expired. Sign in again and reopen this page: "
                         "nothing is lost."),
         "network": _("The connection failed. Check the network and try again: nothing is "
@@ -122,9 +181,32 @@ def my_polls():
     s = db.session()
     deputy = deputy_of_user(s, current_user.id)
     entries = _polls_of_deputy(s, deputy) if deputy is not None else []
-    return render_template("ballots/my_polls.html", deputy=deputy, entries=entries,
-                           scope=device_scope(current_user.id),
+    keys = {e.poll.id: storage_key(current_user.id, e.poll) for e in entries}
+    return render_template("ballots/my_polls.html", deputy=deputy, entries=entries, keys=keys,
+                           watch=deputy_token_watch(),
                            messages={"voted_here": _("Voted on this device")})
+
+
+@bp.get("/my/polls/status.json")
+@role_required(DEPUTY)
+def my_polls_status():
+    """What an open page of the deputy needs to fetch the token the moment a poll opens:
+    the open polls of their congress, whether they are checked in, whether a token was
+    issued (then this device, if it has none, asks for the ballot code instead)."""
+    s = db.session()
+    deputy = deputy_of_user(s, current_user.id)
+    entries = _polls_of_deputy(s, deputy) if deputy is not None else []
+    polls = [{"id": e.poll.id, "title": e.poll.title, "status": e.poll.status,
+              "checked_in": e.checked_in, "token_issued": e.token_issued,
+              "storage_key": storage_key(current_user.id, e.poll),
+              "public_key_pem": e.poll.public_key_pem,
+              "key_fingerprint": e.poll.key_fingerprint,
+              "token_url": f"/api/v1/polls/{e.poll.id}/tokens",
+              "vote_url": url_for(".vote", poll_id=e.poll.id)}
+             for e in entries if e.poll.status == "open"]
+    response = jsonify({"polls": polls})
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/my/polls/<int:poll_id>")
@@ -134,6 +216,8 @@ def vote(poll_id: int):
     deputy = deputy_of_user(s, current_user.id)
     poll = _deputy_poll(s, deputy, poll_id)
     checked_in = is_checked_in(s, poll.session_id, deputy.id)
+    issued = s.scalar(select(TokenIssuance.id).where(TokenIssuance.poll_id == poll.id,
+                                                     TokenIssuance.deputy_id == deputy.id))
     config = {
         "pollId": poll.id,
         "kind": poll.kind,
@@ -142,12 +226,13 @@ def vote(poll_id: int):
         "canVote": poll.status == "open" and checked_in,
         "publicKeyPem": poll.public_key_pem,
         "fingerprint": poll.key_fingerprint,
-        "storageKey": f"ballot:{device_scope(current_user.id)}:{poll.id}:"
-                      f"{poll.key_fingerprint[:16]}",
+        "storageKey": storage_key(current_user.id, poll),
+        "tokenIssued": issued is not None,
         "castDelayMaxMs": int(current_app.config.get("CAST_DELAY_MAX_MS", 0)),
         "pollUrl": f"/api/v1/polls/{poll.id}",
         "tokenUrl": f"/api/v1/polls/{poll.id}/tokens",
         "castUrl": f"/api/v1/polls/{poll.id}/ballots",
+        "boardUrl": f"/api/v1/polls/{poll.id}/ballots",
         "loginUrl": url_for("auth.login", next=url_for(".vote", poll_id=poll.id)),
         "messages": _messages(poll),
     }

@@ -67,7 +67,7 @@ SCHEMAS = {
     "Result": {**_obj(
         ["poll_id", "title", "eligible", "checked_in", "tokens_issued", "ballots_cast",
          "valid_ballots", "seats", "threshold", "counts", "elected", "tied",
-         "key_fingerprint", "board_digest", "signing_key", "signature"],
+         "key_fingerprint", "board_digest", "audit_head", "signing_key", "signature"],
         poll_id=INT, title=STR, eligible=INT, checked_in=INT, tokens_issued=INT,
         ballots_cast=INT, valid_ballots=INT, seats=INT,
         threshold={"type": "integer", "description": "the fewest votes needed to be elected"},
@@ -80,6 +80,12 @@ SCHEMAS = {
         key_fingerprint=HEX,
         board_digest={**HEX, "description": "hex SHA-256 of the canonical JSON of the board's "
                                             "ballots ({msg, msg_prefix, sig, choices})"},
+        audit_head={**HEX, "description": "hash of the newest audit entry when the result "
+                                          "was signed (the tally's own entry)"},
+        audit_seq={"type": "integer", "description": "seq of that audit entry"},
+        replacements={"type": "array", "items": _obj(["number", "name"], number=STR, name=STR),
+                      "description": "deputies given a paper ballot in place of their token "
+                                     "(who took part, never what they chose)"},
         signing_key={**B64, "description": "raw 32-byte Ed25519 public key"},
         signature={**B64, "description": "Ed25519 over the canonical JSON of the result "
                                          "without its signature field"}),
@@ -113,8 +119,9 @@ PATHS = {
             "401": _error("no session")}}},
     "/api/v1/audit": {"get": {
         "summary": "The whole hash-chained audit log of staff actions (public)",
-        "responses": {"200": _json(_obj(["entries"], entries={
-            "type": "array", "items": _ref("AuditEntry")}), "every entry, by seq")}}},
+        "responses": {"200": _json(_obj(["entries", "head"], entries={
+            "type": "array", "items": _ref("AuditEntry")}, head={
+            **HEX, "description": "hash of the newest entry"}), "every entry, by seq")}}},
     "/api/v1/keys": {"get": {
         "summary": "Every Ed25519 result-signing key of this installation (public)",
         "responses": {"200": _json(_obj(["result_signing_keys"], result_signing_keys={

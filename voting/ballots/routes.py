@@ -136,19 +136,41 @@ def _change_status(poll_id: int, form, change, form_name: str, done: str):
 
 @bp.get("/polls/<int:poll_id>/board")
 def board(poll_id: int):
-    """The bulletin board as a page, public once the poll is closed: every ballot, and a
-    deputy's receipt looked up to see the ballot was counted as cast."""
+    """The bulletin board as a page, public once the poll is closed. A deputy's receipt is
+    looked up in the browser (static/js/board.js, on the public JSON fetched without
+    cookies): a receipt in a URL or beside a session would sit in some log next to the deputy.
+    An old link with ?receipt= is answered alike for every receipt, with the bare board."""
+    if "receipt" in request.args:
+        page = request.args.get("page", type=int)
+        return redirect(url_for(".board", poll_id=poll_id, page=page), 303)
     s = db.session()
     poll = services.get_poll(s, poll_id)
     ballots = services.bulletin_board(s, poll)["ballots"]
-    receipt = request.args.get("receipt", "").strip().lower()
-    found = next((b for b in ballots if b["receipt"] == receipt), None) if receipt else None
     pages = max(1, -(-len(ballots) // BOARD_PAGE_SIZE))
     page = min(max(request.args.get("page", 1, type=int), 1), pages)
     shown = ballots[(page - 1) * BOARD_PAGE_SIZE:page * BOARD_PAGE_SIZE]
     return render_template("ballots/board.html", poll=poll, ballots=shown, total=len(ballots),
                            titles={c.candidate_id: c.title for c in poll.candidates},
-                           receipt=receipt, found=found, page=page, pages=pages)
+                           page=page, pages=pages, lookup=_board_lookup(poll))
+
+
+def _board_lookup(poll) -> dict:
+    """What board.js needs to find a receipt locally: the public board's URL, the titles and
+    its words (it holds none of its own)."""
+    return {"boardUrl": url_for(".api_board", poll_id=poll.id), "pageSize": BOARD_PAGE_SIZE,
+            "titles": {c.candidate_id: c.title for c in poll.candidates},
+            "messages": {
+                "found": _("Your ballot is on the board and counted as cast:"),
+                "missing": _("No ballot on this board has that receipt. Check the characters; "
+                             "if your receipt is really missing, tell the scrutineers at once."),
+                "empty": _("Type or paste the receipt first."),
+                "network": _("The board could not be loaded. Check the network and try again."),
+                "not_closed": _("The board is public once the poll closes. Look again then."),
+                "on_page": _("It is on page {page} of the board."),
+                "nobody": _("(approves no one)"),
+                "all_abstain": _("(abstains on every candidate)"),
+                "for": _("For"), "against": _("Against"), "abstain": _("Abstain"),
+            }}
 
 
 from voting.ballots import api, deputy  # noqa: E402,F401  (the API and deputy pages, on this bp)

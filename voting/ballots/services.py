@@ -1,4 +1,4 @@
-"""Polls, blind-signed tokens and anonymous ballots (PROTOCOL.md, THREAT_MODEL.md).
+"""Polls, blind-signed tokens and anonymous ballots (docs/protocol.md, docs/threat-model.md).
 
 Services flush and never commit: the request edge commits, and only then answers (a receipt
 promises a durable ballot). Nothing here records who cast what or when: token issuance knows
@@ -12,7 +12,8 @@ import secrets
 from functools import lru_cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Text, cast, func, select, text
+from sqlalchemy import Text, cast, delete, func, select, text
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -21,7 +22,7 @@ from voting.ballots.models import (THRESHOLD_BASES, Ballot, Poll, PollCandidate,
                                    TokenIssuance)
 from voting.crypto import blind_rsa
 from voting.crypto.encoding import b64url_decode, b64url_encode
-from voting.db import utcnow
+from voting.db import after_commit, utcnow
 from voting.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from voting.pool.models import Project
 from voting.sessions.models import CongressSession
@@ -155,17 +156,42 @@ def open_poll(db: Session, actor, poll_id: int) -> Poll:
 
 
 def close_poll(db: Session, actor, poll_id: int) -> Poll:
-    """open → closed; then the poll's ballots are rewritten in key order (THREAT_MODEL.md)."""
+    """open → closed. Nothing can be issued any more, so the private key is deleted (the
+    public key stays, to check the board); the ballots are rewritten in key order, and once
+    the close commits the database files are rebuilt without arrival order
+    (docs/threat-model.md)."""
     poll = _locked_poll(db, poll_id, True)
     if poll.status != "open":
         raise Conflict(_l("Only an open poll can be closed."), code="not_open")
     poll.status = "closed"
     poll.closed_at = utcnow()
     db.flush()
+    db.execute(delete(PollKey).where(PollKey.poll_id == poll.id))
     _rewrite_in_key_order(db, poll.id)
     record(db, actor, "poll.close", "poll", poll.id, tokens_issued=tokens_issued(db, poll.id),
            ballots_cast=ballots_cast(db, poll.id))
+    after_commit(db, erase_write_order)
     return poll
+
+
+def erase_write_order(conn: Connection) -> None:
+    """After a close has committed (autocommit, outside any transaction): leave no copy of
+    the ballots, or of the deleted key, in arrival order in the database's files.
+    SQLite: VACUUM rebuilds every page in key order (secure_delete already zeroed what was
+    freed; temporary copies stay in memory), then the -wal, which held each page as it was
+    written, is checkpointed and truncated to nothing. PostgreSQL: VACUUM FULL writes the
+    ballots (already rewritten in key order) and the keys into new files without the dead
+    row versions, and CHECKPOINT puts them on disk so that older WAL can be recycled."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("PRAGMA temp_store=MEMORY")
+        conn.exec_driver_sql("VACUUM")
+        busy = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").first()[0]
+        if busy:
+            raise RuntimeError("wal_checkpoint(TRUNCATE) was blocked by a reader")
+    elif conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET lock_timeout = '10s'")  # never queue the hall behind it
+        conn.exec_driver_sql("VACUUM FULL ballots, poll_keys")
+        conn.exec_driver_sql("CHECKPOINT")  # superuser or pg_checkpoint (PostgreSQL 15+)
 
 
 def _rewrite_in_key_order(db: Session, poll_id: int) -> None:

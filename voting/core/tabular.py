@@ -17,6 +17,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
 
 from voting.errors import Invalid
 
@@ -78,7 +79,7 @@ def read_rows(filename: str, data: bytes) -> list[list[str]]:
         except Exception as exc:  # openpyxl raises many types for a damaged file
             raise Invalid(_l("The file is not a readable XLSX workbook.")) from exc
         ws = wb.worksheets[0]
-        rows = [["" if v is None else _cell_text(v) for v in r] for r in ws.iter_rows(values_only=True)]
+        rows = [[_xlsx_cell_text(c) for c in r] for r in ws.iter_rows()]
         wb.close()
         return rows
     if name.endswith(".csv") or name.endswith(".txt"):
@@ -90,8 +91,20 @@ def read_rows(filename: str, data: bytes) -> list[list[str]]:
                 continue
         else:
             raise Invalid(_l("The CSV file's text encoding is not UTF-8 or GB18030."))
-        return [list(r) for r in csv.reader(io.StringIO(text))]
+        return [[unquote_cell(c) for c in r] for r in csv.reader(io.StringIO(text))]
     raise Invalid(_l("Upload a .csv or .xlsx file."))
+
+
+def _xlsx_cell_text(cell: Any) -> str:
+    """A cell styled quote-prefix holds its text exactly; without the style, a leading `'`
+    before a formula sign is the visible prefix that older exports wrote, and goes."""
+    v = getattr(cell, "value", None)
+    if v is None:
+        return ""
+    style = getattr(cell, "style_array", None)
+    if isinstance(v, str) and not (style is not None and style.quotePrefix):
+        return unquote_cell(v)
+    return _cell_text(v)
 
 
 def _cell_text(v: Any) -> str:
@@ -152,10 +165,24 @@ def parse_table(raw_rows: Sequence[Sequence[str]], columns: Sequence[Column]) ->
     return result
 
 
+def needs_quote(value: Any) -> bool:
+    """Text a spreadsheet would run as a formula (= + - @ tab CR), or text that already looks
+    like a quoted one (so that unquoting on import gives back exactly what was exported)."""
+    return isinstance(value, str) and value.lstrip("'").startswith(FORMULA_PREFIXES)
+
+
 def safe_cell(value: Any) -> Any:
-    """Neutralise spreadsheet formulas (CSV/formula injection): text starting with = + - @."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+    """Neutralise spreadsheet formulas in CSV (CSV/formula injection) with a visible `'`;
+    `unquote_cell` removes it again on import."""
+    if needs_quote(value):
         return "'" + value
+    return value
+
+
+def unquote_cell(value: str) -> str:
+    """The inverse of `safe_cell`: drop the one defensive `'` an export put in front."""
+    if value.startswith("'") and needs_quote(value[1:]):
+        return value[1:]
     return value
 
 
@@ -170,14 +197,26 @@ def export_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
 
 
 def export_xlsx(headers: Sequence[str], rows: Iterable[Sequence[Any]], title: str = "data") -> bytes:
+    """Formula-looking text is stored as text with the cell's quote-prefix style: the
+    spreadsheet shows it as typed and never runs it, and no `'` enters the value."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title[:31])
-    ws.append([safe_cell(h) for h in headers])
+    ws.append([_xlsx_cell(ws, h) for h in headers])
     for row in rows:
-        ws.append([safe_cell(v) if isinstance(v, str) else v for v in row])
+        ws.append([_xlsx_cell(ws, v) for v in row])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def _xlsx_cell(ws, value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    cell = WriteOnlyCell(ws, value=value)
+    cell.data_type = "s"  # openpyxl would otherwise store "=..." as a formula
+    if needs_quote(value):
+        cell.quotePrefix = True
+    return cell
 
 
 # Parsers for common cell types; each raises ValueError with a message for the user.

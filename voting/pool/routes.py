@@ -345,9 +345,16 @@ def new_round():
     chosen = set(request.form.getlist("project_id", type=int))
     status = 200
     going_back = "back" in request.form  # from the confirmation page, to change the choice
+    locked = services.on_unpublished_polls(s, [p.id for p in projects])
     if not going_back and form.validate_on_submit():
         if not chosen:
             flash(_("Choose at least one project."), "error")
+            status = 422
+        elif chosen & locked.keys():  # refused before the confirmation page, as the service will
+            try:
+                services.check_round(s, chosen=chosen)
+            except DomainError as exc:
+                show_error(form, exc)
             status = 422
         elif form.confirmed.data != "yes":
             return render_template("pool/round_confirm.html", form=form, year=year,
@@ -372,4 +379,4 @@ def new_round():
         status = 422
     return render_template("pool/round_form.html", form=form, year=year, stage=stage,
                            to_stage=to_stage, direction=direction, projects=projects,
-                           chosen=chosen, years=services.years(s)), status
+                           chosen=chosen, years=services.years(s), locked=locked), status

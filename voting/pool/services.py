@@ -20,10 +20,12 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from voting.audit.services import record
+from voting.ballots.models import Poll, PollCandidate
 from voting.core.tabular import (Column, ImportRefused, RowError, export_csv, export_xlsx,
                                  max_length, parse_table, read_rows)
 from voting.db import utcnow
 from voting.errors import Conflict, Invalid, NotFound
+from voting.i18n import local_time_text
 from voting.pool.models import (STAGES, SUBMITTER_KINDS, Project, ProjectTarget, RoundEntry,
                                 ScreeningRound, Suggestion)
 
@@ -395,17 +397,51 @@ def next_stage(stage: str, direction: str) -> str | None:
     return SCREENED_STAGES[i] if 0 <= i < len(SCREENED_STAGES) else None
 
 
+def on_unpublished_polls(db: Session, project_ids) -> dict[int, Poll]:
+    """Of these projects, those on the ballot of a poll whose result is not yet published
+    (draft, open, closed, tallied), each with the first such poll."""
+    ids = set(project_ids)
+    if not ids:
+        return {}
+    rows = db.execute(select(PollCandidate.project_id, Poll)
+                      .join(Poll, Poll.id == PollCandidate.poll_id)
+                      .where(PollCandidate.project_id.in_(ids), Poll.status != "published")
+                      .order_by(Poll.id))
+    found: dict[int, Poll] = {}
+    for project_id, poll in rows:
+        found.setdefault(project_id, poll)
+    return found
+
+
+def check_round(db: Session, *, chosen) -> None:
+    """Refuse a round that would move a project on the ballot of an unpublished poll: the
+    funnel must keep saying what was voted on (a runoff's candidates moved back out of the
+    candidates made it read 14 where 15 were on the ballot)."""
+    locked = on_unpublished_polls(db, chosen)
+    if locked:
+        projects = db.scalars(select(Project).where(Project.id.in_(locked))
+                              .order_by(Project.id)).all()
+        poll = locked[projects[0].id]
+        raise Conflict(_l("%(titles)s cannot change stage: on the ballot of the poll "
+                          "“%(poll)s”, whose result is not yet published. A project on a ballot "
+                          "keeps its stage until the result is published.",
+                          titles="、".join(f"“{p.title}”" for p in projects), poll=poll.title),
+                       field="project_ids", code="on_ballot")
+
+
 def record_round(db: Session, actor, *, year: int, from_stage: str,
                  project_ids_advanced, body: str, decided_on: date | None, rationale: str,
                  direction: str = "forward") -> ScreeningRound:
     """Record one screening decision: of the year's projects now in `from_stage`, the chosen
     ones move one stage on (forward) or back (reverse, to undo a mistake); the rest stay.
-    Every project that went in is listed with its outcome. The record is never edited."""
+    Every project that went in is listed with its outcome. The record is never edited.
+    A project on the ballot of an unpublished poll cannot move (`check_round`)."""
     if direction not in ("forward", "reverse"):
         raise Invalid(_l("Unknown direction."), field="direction")
     to_stage = next_stage(from_stage, direction)
     if to_stage is None:
         raise Invalid(_l("Projects in this stage cannot move that way."), field="from_stage")
+    check_round(db, chosen=set(project_ids_advanced))
     return _move(db, actor, year=year, from_stage=from_stage, to_stage=to_stage,
                  direction=direction, chosen=project_ids_advanced, body=body,
                  decided_on=decided_on, rationale=rationale)
@@ -414,7 +450,8 @@ def record_round(db: Session, actor, *, year: int, from_stage: str,
 def select_by_vote(db: Session, actor, *, year: int, project_ids, body: str, decided_on: date,
                    rationale: str) -> ScreeningRound:
     """Candidates elected by the congress's published vote become selected projects. Only
-    publication calls this: no screening form can move a project to "selected"."""
+    publication calls this: no screening form can move a project to "selected". Not held by
+    `check_round`: this move is the vote's own outcome, made as its poll is published."""
     return _move(db, actor, year=year, from_stage="candidate", to_stage="selected",
                  direction="forward", chosen=project_ids, body=body, decided_on=decided_on,
                  rationale=rationale)
@@ -654,7 +691,7 @@ def suggestion_table(db: Session, *, status: str | None = None) -> tuple[list[st
         _("Status"), _("Moderation note"), _("Project"), _("Received")]
     rows = [[s.title, s.body, str(KIND_LABELS[s.submitter_kind]), s.submitter_name,
              s.submitter_contact, str(STATUS_LABELS[s.status]), s.moderation_note,
-             s.project_id, s.created_at.strftime("%Y-%m-%d %H:%M")]
+             s.project_id, local_time_text(s.created_at)]
             for s in suggestions_by_status(db, status)]
     return headers, rows
 

@@ -25,7 +25,8 @@ class Congress(Base):
 
 
 class CongressSession(Base):
-    """One sitting of a congress (第二次会议). Quorum: more than numerator/denominator present."""
+    """One sitting of a congress (第二次会议). Quorum: at least numerator/denominator of the
+    roster present (三分之二以上 includes two thirds)."""
 
     __tablename__ = "congress_sessions"
     __table_args__ = (

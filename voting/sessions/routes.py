@@ -8,12 +8,12 @@ import segno
 from flask import (Blueprint, Response, abort, flash, make_response, redirect, render_template,
                    request, url_for)
 from flask_babel import gettext as _
-from flask_login import current_user, login_user
+from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 
 from voting import db
-from voting.auth.access import role_required
+from voting.auth.access import role_required, sign_in
 from voting.auth.models import Role
 from voting.core.tabular import ImportRefused, export_csv, export_xlsx
 from voting.errors import DomainError
@@ -21,7 +21,7 @@ from voting.sessions import services
 from voting.core.forms import CarriedFileForm, show_error
 from voting.sessions.forms import (CongressForm, DeputyForm, NewDeputyForm,
                                    RosterUploadForm, SessionForm)
-from voting.sessions.models import Congress, CongressSession
+from voting.sessions.models import Congress, CongressSession, Deputy
 
 bp = Blueprint("sessions", __name__)
 
@@ -149,8 +149,9 @@ def desk(session_id: int):
     congress_session = services.get_session(s, session_id)
     q = request.args.get("q", "").strip()
     total, results = services.desk_search(s, congress_session, q)
+    frozen = services.open_polls_by_session(s, [congress_session.id]).get(congress_session.id)
     return render_template("sessions/desk.html", congress_session=congress_session, q=q,
-                           total=total, results=results,
+                           total=total, results=results, frozen=frozen,
                            quorum=services.quorum(s, congress_session))
 
 
@@ -177,7 +178,9 @@ def my_sessions():
     s = db.session()
     deputy = services.deputy_of_user(s, current_user.id)
     entries = services.sessions_of_deputy(s, deputy) if deputy is not None else []
-    return render_template("sessions/my_sessions.html", deputy=deputy, entries=entries)
+    frozen = services.open_polls_by_session(s, [cs.id for cs, _a in entries])
+    return render_template("sessions/my_sessions.html", deputy=deputy, entries=entries,
+                           frozen=frozen)
 
 
 @bp.post("/my/sessions/<int:session_id>/check-in")
@@ -208,7 +211,7 @@ def qr_login(token: str):
         message = _("This sign-in link no longer works: it was used already, has expired or "
                     "was replaced. Sign in with the username and password on your slip.")
         return render_template("error.html", message=message, status=410), 410
-    login_user(user)
+    sign_in(user)
     return redirect(url_for(".my_sessions") if user.role == DEPUTY else url_for("main.index"))
 
 
@@ -227,13 +230,15 @@ def roster(congress_id: int):
     pages = max(1, -(-total // ROSTER_PAGE_SIZE))
     return render_template("sessions/roster.html", congress=congress_, q=q, total=total,
                            deputies=deputies, page=page, pages=pages,
-                           roster_count=services.roster_count(s, congress_.id))
+                           roster_count=services.roster_count(s, congress_.id),
+                           frozen=services.roster_freeze(s, congress_.id))
 
 
 def _render_deputy_form(congress_: Congress, form, deputy=None, status: int = 200):
-    delegations = services.delegation_names(db.session(), congress_.id)
+    s = db.session()
     return render_template("sessions/deputy_form.html", congress=congress_, form=form,
-                           deputy=deputy, delegations=delegations), status
+                           deputy=deputy, delegations=services.delegation_names(s, congress_.id),
+                           frozen=services.roster_freeze(s, congress_.id)), status
 
 
 @bp.route("/sessions/congresses/<int:congress_id>/deputies/new", methods=["GET", "POST"])
@@ -285,8 +290,15 @@ def edit_deputy(deputy_id: int):
 def set_deputy_active(deputy_id: int):
     s = db.session()
     active = request.form.get("active") == "1"
-    deputy = services.set_deputy_active(s, current_user, deputy_id=deputy_id, active=active)
-    s.commit()
+    try:
+        deputy = services.set_deputy_active(s, current_user, deputy_id=deputy_id, active=active)
+        s.commit()
+    except DomainError as exc:
+        s.rollback()
+        if exc.status == 404:
+            raise
+        flash(str(exc.message), "error")
+        return redirect(url_for(".edit_deputy", deputy_id=deputy_id))
     flash(_("%(name)s is back on the roster.", name=deputy.name) if active else
           _("%(name)s is deactivated and can no longer sign in.", name=deputy.name), "success")
     return redirect(url_for(".edit_deputy", deputy_id=deputy.id))
@@ -295,20 +307,35 @@ def set_deputy_active(deputy_id: int):
 @bp.post("/sessions/deputies/reset")
 @role_required(SECRETARIAT)
 def reset_credentials():
-    """New passwords and QR links for the chosen deputies, printed at once as slips."""
+    """First a page listing the chosen deputies (nothing changes); once confirmed there, new
+    passwords and QR links for them, printed at once as slips."""
     s = db.session()
     ids = request.form.getlist("deputy_id", type=int)
+    confirmed = request.form.get("confirmed") == "yes"
     try:
+        if not confirmed:
+            deputies = services.deputies_to_reset(s, ids)
+            back = (url_for(".edit_deputy", deputy_id=deputies[0].id) if len(deputies) == 1
+                    else url_for(".roster", congress_id=deputies[0].congress_id))
+            return render_template("sessions/reset_confirm.html", deputies=deputies,
+                                   congress=deputies[0].congress, back=back)
         credentials = services.reset_credentials(s, current_user, deputy_ids=ids)
         s.commit()
     except DomainError as exc:
         s.rollback()
         flash(str(exc.message), "error")
-        return redirect(request.referrer or url_for(".index"))
+        return redirect(_back_to_roster(s, ids))
     flash(_("New credentials for %(n)s deputies: their old passwords, sign-ins and QR codes no "
             "longer work. Print the slips now: the passwords are shown only once.",
             n=len(credentials)), "success")
     return _slips(credentials)
+
+
+def _back_to_roster(s, ids: list[int]) -> str:
+    """Where a refused reset returns: the first chosen deputy's roster (not the Referer)."""
+    deputy = s.get(Deputy, ids[0]) if ids else None
+    return (url_for(".roster", congress_id=deputy.congress_id) if deputy is not None
+            else url_for(".index"))
 
 
 # ---- roster import -------------------------------------------------------------------
@@ -317,7 +344,8 @@ def _render_import(congress_: Congress, form, *, preview=None, errors=(), confir
                    status: int = 200):
     return render_template("sessions/import.html", congress=congress_, form=form,
                            preview=preview, errors=list(errors), confirm=confirm,
-                           columns=services.ROSTER_COLUMNS), status
+                           columns=services.ROSTER_COLUMNS,
+                           frozen=services.roster_freeze(db.session(), congress_.id)), status
 
 
 @bp.route("/sessions/congresses/<int:congress_id>/import", methods=["GET", "POST"])

@@ -25,7 +25,8 @@ from sqlalchemy.orm import Session
 
 from voting.audit.services import record
 from voting.auth.models import Role, User
-from voting.auth.services import hash_password
+from voting.auth.services import end_user_sessions, hash_password
+from voting.ballots.models import Poll
 from voting.core.tabular import Column, ImportRefused, RowError, max_length, parse_table, read_rows
 from voting.db import utcnow
 from voting.errors import Conflict, Forbidden, Invalid, NotFound
@@ -44,7 +45,7 @@ NAME_MAX, NUMBER_MAX, DELEGATION_MAX = 80, 40, 120
 class Quorum:
     expected: int  # active deputies on the roster
     present: int  # of them, checked in to the session
-    required: int  # the fewest present for a quorum: present * den > expected * num
+    required: int  # the fewest present for a quorum: present * den >= expected * num
     met: bool
 
 
@@ -105,6 +106,55 @@ def _text(value: str | None, limit: int, field_name: str, *, required: bool) -> 
     if len(value) > limit:
         raise Invalid(_l("At most %(n)s characters.", n=limit), field=field_name)
     return value
+
+
+# ---- the freeze while a poll is open -----------------------------------------------------
+
+def freezing_poll(db: Session, *, congress_id: int | None = None,
+              session_id: int | None = None) -> Poll | None:
+    """The open poll of the session (or of any session of the congress), if there is one.
+
+    While a poll is open the roster, the credentials and check-in are frozen: otherwise the
+    secretariat could reset a deputy's password, or add a deputy and check them in, and vote
+    in their place. The congress's draft and open polls are locked (FOR SHARE on PostgreSQL)
+    so that a poll cannot open in the middle of a change it would have refused."""
+    query = (select(Poll).join(CongressSession, CongressSession.id == Poll.session_id)
+             .where(Poll.status.in_(("draft", "open"))))
+    if session_id is not None:
+        query = query.where(Poll.session_id == session_id)
+    else:
+        query = query.where(CongressSession.congress_id == congress_id)
+    polls = db.scalars(query.order_by(Poll.id).with_for_update(read=True, of=Poll)).all()
+    return next((p for p in polls if p.status == "open"), None)
+
+
+def open_polls_by_session(db: Session, session_ids) -> dict[int, Poll]:
+    """For pages: the open poll of each of these sessions that has one (no locks)."""
+    ids = list(session_ids)
+    if not ids:
+        return {}
+    polls = db.scalars(select(Poll).where(Poll.session_id.in_(ids), Poll.status == "open")
+                       .order_by(Poll.id))
+    found: dict[int, Poll] = {}
+    for poll in polls:
+        found.setdefault(poll.session_id, poll)
+    return found
+
+
+def roster_freeze(db: Session, congress_id: int) -> Poll | None:
+    """For pages: the open poll that freezes the congress's roster, if any (no locks)."""
+    return db.scalar(select(Poll).join(CongressSession, CongressSession.id == Poll.session_id)
+                     .where(CongressSession.congress_id == congress_id, Poll.status == "open")
+                     .order_by(Poll.id).limit(1))
+
+
+def _refuse_roster_change(db: Session, congress_id: int) -> None:
+    poll = freezing_poll(db, congress_id=congress_id)
+    if poll is not None:
+        raise Conflict(_l("The roster is frozen while the poll “%(title)s” is open: no deputy "
+                          "can be added, changed, deactivated or reactivated, and no credential "
+                          "or sign-in code can be issued, until the poll is closed.",
+                          title=poll.title), code="roster_frozen")
 
 
 # ---- congresses and sessions ---------------------------------------------------------
@@ -232,6 +282,7 @@ def add_deputy(db: Session, actor, *, congress_id: int, name: str, number: str,
     """A deputy with a user account (role deputy); returns the plain password, generated
     unless given, for the credential slip."""
     congress = get_congress(db, congress_id)
+    _refuse_roster_change(db, congress.id)
     name = _text(name, NAME_MAX, "name", required=True)
     number = _text(number, NUMBER_MAX, "number", required=True)
     delegation = _text(delegation, DELEGATION_MAX, "delegation", required=False)
@@ -255,6 +306,7 @@ def add_deputy(db: Session, actor, *, congress_id: int, name: str, number: str,
 def update_deputy(db: Session, actor, *, deputy_id: int, name: str, number: str,
                   delegation: str | None) -> Deputy:
     deputy = get_deputy(db, deputy_id)
+    _refuse_roster_change(db, deputy.congress_id)
     name = _text(name, NAME_MAX, "name", required=True)
     number = _text(number, NUMBER_MAX, "number", required=True)
     delegation = _text(delegation, DELEGATION_MAX, "delegation", required=False)
@@ -279,6 +331,7 @@ def update_deputy(db: Session, actor, *, deputy_id: int, name: str, number: str,
 def set_deputy_active(db: Session, actor, *, deputy_id: int, active: bool) -> Deputy:
     """Off when a deputy leaves office: they leave the quorum and can no longer sign in."""
     deputy = get_deputy(db, deputy_id)
+    _refuse_roster_change(db, deputy.congress_id)
     if deputy.active == active:
         return deputy
     deputy.active = deputy.user.active = active
@@ -325,7 +378,11 @@ def _token_hash(token: str) -> str:
 
 
 def issue_login_link(db: Session, user_id: int) -> str:
-    """A new one-time sign-in token for the QR code; any earlier link of the user stops working."""
+    """A new one-time sign-in token for the QR code; any earlier link of the user stops working.
+    Refused for a deputy while a poll of their congress is open."""
+    deputy = db.scalar(select(Deputy).where(Deputy.user_id == user_id))
+    if deputy is not None:
+        _refuse_roster_change(db, deputy.congress_id)
     db.execute(delete(LoginLink).where(LoginLink.user_id == user_id))
     token = secrets.token_urlsafe(32)
     db.add(LoginLink(user_id=user_id, token_hash=_token_hash(token),
@@ -350,9 +407,9 @@ def use_login_link(db: Session, token: str) -> User | None:
     return user if user is not None and user.active else None
 
 
-def reset_credentials(db: Session, actor, *, deputy_ids: list[int]) -> list[Credential]:
-    """New password and QR link for each deputy; their old password, sessions and link stop
-    working."""
+def deputies_to_reset(db: Session, deputy_ids: list[int]) -> list[Deputy]:
+    """The deputies a reset would give new credentials, by number; refuses (changing
+    nothing) what `reset_credentials` would refuse, so the confirmation page can too."""
     ids = sorted(set(deputy_ids))
     if not ids:
         raise Invalid(_l("Select at least one deputy."))
@@ -360,15 +417,25 @@ def reset_credentials(db: Session, actor, *, deputy_ids: list[int]) -> list[Cred
                                                                                    Deputy.id)))
     if len(deputies) != len(ids):
         raise NotFound(_l("No such deputy."))
+    for congress_id in sorted({d.congress_id for d in deputies}):
+        _refuse_roster_change(db, congress_id)
     for deputy in deputies:
         if not deputy.active:
             raise Conflict(_l("%(name)s is deactivated; reactivate the deputy first.",
                               name=deputy.name))
+    return deputies
+
+
+def reset_credentials(db: Session, actor, *, deputy_ids: list[int]) -> list[Credential]:
+    """New password and QR link for each deputy; their old password, sessions and link stop
+    working."""
+    deputies = deputies_to_reset(db, deputy_ids)
     passwords = [generate_password() for _ in deputies]
     credentials = []
     for deputy, password, hashed in zip(deputies, passwords, _hash_passwords(passwords)):
         deputy.user.password_hash = hashed
         deputy.user.rotate_login_token()  # signs out every session of the old credential
+        end_user_sessions(db, deputy.user_id)
         credentials.append(Credential(deputy, password, issue_login_link(db, deputy.user_id)))
         record(db, actor, "deputy.reset_credential", "deputy", deputy.id, number=deputy.number,
                username=deputy.user.username)
@@ -399,6 +466,7 @@ def check_roster(db: Session, congress_id: int, filename: str, data: bytes) -> R
     """Read and check a whole roster file without changing anything: a number or username
     repeated in the file or already taken is an error on its row."""
     congress = get_congress(db, congress_id)
+    _refuse_roster_change(db, congress.id)
     parsed = parse_table(read_rows(filename, data), ROSTER_COLUMNS)
     preview = RosterPreview(rows=parsed.rows, errors=list(parsed.errors))
     number_label, username_label = str(ROSTER_COLUMNS[2].label), str(ROSTER_COLUMNS[3].label)
@@ -468,6 +536,14 @@ def check_in(db: Session, actor, *, session_id: int, deputy_id: int, by_desk: bo
         raise Forbidden(_l("%(name)s is no longer on the roster.", name=deputy.name))
     if getattr(actor, "role", None) == Role.DEPUTY.value and actor.id != deputy.user_id:
         raise Forbidden(_l("You can only check yourself in."))
+    frozen_by = freezing_poll(db, session_id=session.id)
+    if frozen_by is not None:
+        already = _attendance(db, session.id, deputy.id)
+        if already is not None:  # nothing changes: the answer stays idempotent
+            return already
+        raise Conflict(_l("Check-in is closed while the poll “%(title)s” is open; it reopens "
+                          "when the poll is closed.", title=frozen_by.title),
+                       code="roster_frozen")
     # Insert-or-ignore: a double tap or a desk and a phone at the same moment make one row,
     # and only the one that made it is audited, in the caller's transaction.
     insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
@@ -519,12 +595,14 @@ def _present_count(db: Session, session_id: int) -> int:
 
 
 def quorum(db: Session, session: CongressSession) -> Quorum:
-    """More than numerator/denominator of the active roster present (default two thirds)."""
+    """At least numerator/denominator of the active roster present (default two thirds:
+    三分之二以上 includes two thirds itself, so 6 of 9 sit). Integer arithmetic only."""
     expected = roster_count(db, session.congress_id)
     present = _present_count(db, session.id)
-    required = expected * session.quorum_numerator // session.quorum_denominator + 1
+    num, den = session.quorum_numerator, session.quorum_denominator
+    required = -(-expected * num // den)  # ceil(expected * num / den)
     return Quorum(expected=expected, present=present, required=required,
-                  met=present >= required)
+                  met=present * den >= expected * num)
 
 
 def delegation_counts(db: Session, session: CongressSession) -> list[DelegationCount]:

@@ -12,6 +12,7 @@ import os
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -114,6 +115,53 @@ def count(*, kind: str, candidate_ids: Sequence[str], seats: int, max_choices: i
             candidate_ids, ballots, rules.ForAgainstRules(seats, max_choices, threshold_base),
             turnout)
     raise ValueError(f"cannot count a poll of kind {kind!r}")
+
+
+@dataclass(frozen=True)
+class Turnout:
+    """The numbers of a count that must add up (PROTOCOL.md, Command line): what was issued,
+    what came back, who was present. `replacements`: paper ballots recorded as given to a
+    deputy who already held a token."""
+
+    eligible: int
+    checked_in: int
+    tokens_issued: int
+    electronic: int
+    paper_issued: int
+    paper_returned: int
+    replacements: int
+
+    @property
+    def cast(self) -> int:
+        return self.electronic + self.paper_returned
+
+
+def turnout_faults(t: Turnout) -> list[tuple[str, dict]]:
+    """Every inequality of the turnout that fails, as (code, the numbers involved):
+    electronic ballots ≤ tokens issued (and, replaced tokens left out, ≤ the rest); paper
+    returned ≤ paper issued; ballots cast ≤ checked in ≤ eligible; tokens + paper issued ≤
+    checked in + replacements; replacements ≤ paper issued. The server refuses to count and
+    the verifier fails on any of them."""
+    faults: list[tuple[str, dict]] = []
+    values = {"eligible": t.eligible, "checked_in": t.checked_in, "tokens": t.tokens_issued,
+              "electronic": t.electronic, "paper_issued": t.paper_issued,
+              "paper_returned": t.paper_returned, "replacements": t.replacements,
+              "cast": t.cast}
+    if t.electronic > t.tokens_issued:
+        faults.append(("electronic_over_tokens", values))
+    elif t.electronic > t.tokens_issued - t.replacements:
+        faults.append(("replaced_token_used", values))
+    if t.paper_returned > t.paper_issued:
+        faults.append(("paper_over_issued", values))
+    if t.cast > t.checked_in:
+        faults.append(("cast_over_checked_in", values))
+    if t.checked_in > t.eligible:
+        faults.append(("checked_in_over_eligible", values))
+    if t.tokens_issued + t.paper_issued > t.checked_in + t.replacements:
+        faults.append(("issued_over_checked_in", values))
+    if t.replacements > t.paper_issued:
+        faults.append(("replacements_over_paper", values))
+    return faults
 
 
 def outcome_fields(outcome: rules.SelectionOutcome) -> dict:

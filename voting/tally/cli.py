@@ -1,4 +1,4 @@
-"""`flask poll tally|publish|runoff|rotate-key`: the count from the command line (PROTOCOL.md)."""
+"""`flask poll tally|publish|runoff|open|rotate-key`: the count from the command line (PROTOCOL.md)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,11 @@ def tally_command(poll_id: int):
     if doc["runoff_reason"]:
         click.echo(f"runoff needed ({doc['runoff_reason']}) for {doc['seats_left']} seat(s): "
                    f"{' '.join(doc['runoff_candidates'])}")
+    if doc.get("replacements"):
+        click.echo("replacement paper ballots: " + ", ".join(
+            f"{r['name']} ({r['number']})" for r in doc["replacements"]))
     click.echo(f"board digest: {doc['board_digest']}")
+    click.echo(f"audit head: {doc['audit_head']} (entry {doc['audit_seq']})")
 
 
 @poll_cli.command("publish")
@@ -37,13 +41,40 @@ def publish_command(poll_id: int):
     click.echo(f"poll {poll_id} published")
 
 
+def _grouped(fingerprint: str) -> str:
+    """In groups of four, as the poll's page shows it for reading out."""
+    return " ".join(fingerprint[i:i + 4] for i in range(0, len(fingerprint), 4))
+
+
 @poll_cli.command("runoff")
 @click.argument("poll_id", type=int)
 def runoff_command(poll_id: int):
-    """Open the runoff (or further vote) a counted poll needs; prints the new poll's id."""
+    """Create the runoff (or further vote) a counted poll needs, as a draft; prints its key
+    fingerprint (read it out before `poll open`) and, last, the new poll's id."""
     runoff = run_service(lambda s: services.open_runoff(
         s, CLI_ACTOR, poll_id, key_bits=current_app.config["POLL_KEY_BITS"]))
+    click.echo(f"runoff poll {runoff.id} created as a draft: {runoff.title}")
+    click.echo(f"key fingerprint: {_grouped(runoff.key_fingerprint)}")
+    click.echo(f"read it out in the hall, then: flask --app voting poll open {runoff.id}")
     click.echo(runoff.id)
+
+
+@poll_cli.command("open")
+@click.argument("poll_id", type=int)
+@click.option("--yes", is_flag=True,
+              help="Confirm without asking that the fingerprint has been read out.")
+def open_command(poll_id: int, yes: bool):
+    """Open a draft poll once its key fingerprint has been read out in the hall."""
+    from voting.ballots import services as ballots
+
+    poll = run_service(lambda s: ballots.get_poll(s, poll_id))
+    click.echo(f"poll {poll.id}: {poll.title}")
+    click.echo(f"key fingerprint: {_grouped(poll.key_fingerprint)}")
+    if not yes:
+        click.confirm("The key fingerprint has been read out in the hall; open the poll?",
+                      abort=True)
+    run_service(lambda s: ballots.open_poll(s, CLI_ACTOR, poll_id))
+    click.echo(f"poll {poll_id} open")
 
 
 @poll_cli.command("rotate-key")

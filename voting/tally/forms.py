@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import TextAreaField
-from wtforms.validators import Length
+from wtforms import StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
 
 
 def lines(text: str | None) -> list[str]:
@@ -16,3 +16,14 @@ class OfficialsForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A button that changes state: only its CSRF token."""
+
+
+class ReplacementForm(FlaskForm):
+    """A paper ballot given to a deputy in place of the token they hold."""
+
+    number = StringField(_l("Deputy's number"),
+                         validators=[DataRequired(_l("Enter the deputy's number.")),
+                                     Length(max=40)])
+    reason = StringField(_l("Reason"),
+                         validators=[DataRequired(_l("Say why the deputy was given a paper "
+                                                     "ballot.")), Length(max=200)])

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Text
+from sqlalchemy import (JSON, CheckConstraint, ForeignKey, ForeignKeyConstraint, String, Text,
+                        UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from voting.db import Base, UTCDateTime, utcnow
@@ -37,3 +38,24 @@ class CountOfficials(Base):
     poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id"), primary_key=True)
     scrutineers: Mapped[list] = mapped_column(JSON, default=list)
     tellers: Mapped[list] = mapped_column(JSON, default=list)
+
+
+class BallotReplacement(Base):
+    """A paper ballot handed to a deputy who already holds an electronic token (a lost or
+    broken device), recorded so that the count can tell a replacement from a second ballot.
+    It names who took part, never what they chose. The composite foreign key makes the
+    database itself refuse a replacement for a deputy who was never issued a token."""
+
+    __tablename__ = "ballot_replacements"
+    __table_args__ = (
+        UniqueConstraint("poll_id", "deputy_id"),
+        ForeignKeyConstraint(["poll_id", "deputy_id"],
+                             ["token_issuances.poll_id", "token_issuances.deputy_id"],
+                             name="fk_ballot_replacements_token"),
+        CheckConstraint("length(reason) > 0", name="reason"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id"))
+    deputy_id: Mapped[int] = mapped_column(ForeignKey("deputies.id"))
+    reason: Mapped[str] = mapped_column(String(200))

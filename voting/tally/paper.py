@@ -6,11 +6,14 @@ until it is counted (scrutineers are chosen before the vote); the issued/returne
 ballot entries and resolutions only while the poll is `closed`, that is after the ballot box
 is opened and before the count. Once `tallied`, nothing on paper changes.
 
-Each teller enters every returned ballot on their own (slot 1 or 2). The count may use the
-paper ballots only when both have entered all of them and agree on each; a ballot the two
-read differently, or one has not entered, is a mismatch, settled by `resolve` (both entries
-set to what the tellers and scrutineers agreed, on the audit log). A ballot with more marks
-than allowed is not a mismatch: it goes to the count as read, and rules.py counts it invalid.
+Each teller enters every returned ballot on their own, in their slot (1 or 2): the
+secretariat assigns each slot to a named teller-role account, and only that account can enter
+in it, so one person cannot fill both. The count may use the paper ballots only when both have
+entered all of them and agree on each; a ballot the two read differently, or one has not
+entered, is a mismatch, settled by `resolve`: either both slot tellers confirm the same
+reading, or the scrutineer (a third teller-role account, neither slot's) settles it alone.
+Both entries are then set to that reading, on the audit log. A ballot with more marks than
+allowed is not a mismatch: it goes to the count as read, and rules.py counts it invalid.
 """
 
 from __future__ import annotations
@@ -20,13 +23,14 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from voting.audit.services import record
+from voting.auth.models import Role, User
 from voting.ballots.models import Poll
-from voting.errors import Conflict, Invalid, NotFound
-from voting.tally.paper_models import FLAGS, TELLER_SLOTS, PaperEntry, PaperTally
+from voting.errors import Conflict, Forbidden, Invalid, NotFound
+from voting.tally.paper_models import FLAGS, TELLER_SLOTS, PaperEntry, PaperResolution, PaperTally
 from voting.tally.rules import FOR_AGAINST_CHOICES
 
 PAPER_KINDS = ("selection", "for_against")
@@ -58,6 +62,16 @@ class Reading:
     @classmethod
     def of(cls, entry: PaperEntry | None) -> Reading | None:
         return None if entry is None else cls(entry.marks, entry.flag)
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """What a resolution did: `done` (both entries now read the same), or it waits for the
+    other slot's teller (`waiting_for`), who may have confirmed another reading (`differs`)."""
+
+    done: bool
+    waiting_for: int | None = None
+    differs: bool = False
 
 
 @dataclass(frozen=True)
@@ -230,23 +244,83 @@ def _name(value: str | None, field_name: str) -> str | None:
     return value or None
 
 
-def set_tellers(db: Session, actor, poll_id: int, *, teller1: str | None, teller2: str | None,
+def teller_accounts(db: Session) -> list[User]:
+    """The active teller-role accounts, who may hold a slot or be the scrutineer."""
+    return list(db.scalars(select(User).where(User.role == Role.TELLER.value,
+                                              User.active.is_(True))
+                           .order_by(User.display_name, User.id)))
+
+
+def _teller_account(db: Session, user_id, field_name: str) -> User | None:
+    if user_id is None:
+        return None
+    account = db.get(User, user_id) if isinstance(user_id, int) else None
+    if account is None or account.role != Role.TELLER.value or not account.active:
+        raise Invalid(_l("Choose an active teller account."), field=field_name)
+    return account
+
+
+def _slot_entries(db: Session, poll: Poll, teller: int) -> int:
+    return db.scalar(select(func.count()).select_from(PaperEntry)
+                     .where(PaperEntry.poll_id == poll.id, PaperEntry.teller == teller)) or 0
+
+
+def set_tellers(db: Session, actor, poll_id: int, *, teller1_user_id: int | None,
+                teller2_user_id: int | None, scrutineer_user_id: int | None = None,
                 scrutineers: Sequence[str] = ()) -> PaperTally:
-    """Name the two tellers (计票人, entry slots 1 and 2) and the scrutineers (监票人)."""
+    """Assign the two entry slots (计票人) and the scrutineer who may settle a mismatch alone
+    to three different teller accounts, and record the scrutineers' (监票人) names. A slot
+    that holds entries keeps its account: its entries are that teller's reading."""
     poll = get_poll(db, poll_id)
     _writable(poll, closed_only=False)
-    first, second = _name(teller1, "teller1"), _name(teller2, "teller2")
-    if first is not None and first == second:
+    first = _teller_account(db, teller1_user_id, "teller1")
+    second = _teller_account(db, teller2_user_id, "teller2")
+    scrutineer = _teller_account(db, scrutineer_user_id, "scrutineer")
+    if first is not None and second is not None and first.id == second.id:
         raise Invalid(_l("The two tellers must be two different people."), field="teller2")
+    if scrutineer is not None and scrutineer.id in {a.id for a in (first, second) if a}:
+        raise Invalid(_l("The scrutineer who settles mismatches cannot be one of the two "
+                         "tellers."), field="scrutineer")
     names = [n for n in (_name(s, "scrutineers") for s in scrutineers) if n]
+    if scrutineer is not None and scrutineer.display_name not in names:
+        names.insert(0, scrutineer.display_name[:NAME_MAX])
     if len(names) > SCRUTINEERS_MAX:
         raise Invalid(_l("At most %(n)s scrutineers.", n=SCRUTINEERS_MAX), field="scrutineers")
     tally = _record_for(db, poll)
-    tally.teller1_name, tally.teller2_name, tally.scrutineers = first, second, names
+    for slot, account, held in ((1, first, tally.teller1_user_id),
+                                (2, second, tally.teller2_user_id)):
+        if held is not None and (account is None or account.id != held) \
+                and _slot_entries(db, poll, slot):
+            raise Conflict(_l("%(slot)s has already entered ballots: the slot keeps its "
+                              "account.", slot=slot_label(slot)), field=f"teller{slot}")
+    tally.teller1_user_id = first.id if first else None
+    tally.teller2_user_id = second.id if second else None
+    tally.scrutineer_user_id = scrutineer.id if scrutineer else None
+    tally.teller1_name = first.display_name[:NAME_MAX] if first else None
+    tally.teller2_name = second.display_name[:NAME_MAX] if second else None
+    tally.scrutineers = names
     db.flush()
-    record(db, actor, "paper.officials", "poll", poll.id, tellers=[first, second],
-           scrutineers=names)
+    record(db, actor, "paper.officials", "poll", poll.id,
+           tellers=[tally.teller1_name, tally.teller2_name],
+           teller_accounts=[first.username if first else None,
+                            second.username if second else None],
+           scrutineer_account=scrutineer.username if scrutineer else None, scrutineers=names)
     return tally
+
+
+def slot_label(teller: int):
+    return _l("Teller 1") if teller == 1 else _l("Teller 2")
+
+
+def require_slot_holder(tally: PaperTally | None, actor, teller: int) -> None:
+    """Only the account assigned to the slot enters in it."""
+    if tally is None or getattr(tally, f"teller{teller}_user_id") is None:
+        raise Conflict(_l("The secretariat has not yet assigned an account to %(slot)s.",
+                          slot=slot_label(teller)))
+    if getattr(actor, "id", None) != getattr(tally, f"teller{teller}_user_id"):
+        raise Forbidden(_l("Only the account of %(name)s (%(slot)s) can enter ballots in this "
+                           "slot.", name=getattr(tally, f"teller{teller}_name"),
+                           slot=slot_label(teller)))
 
 
 def _reading(poll: Poll, marks) -> tuple[list | dict | None, str | None]:
@@ -305,25 +379,80 @@ def enter_ballot(db: Session, actor, poll_id: int, teller: int, number: int,
     _writable(poll, closed_only=True)
     if teller not in TELLER_SLOTS:
         raise Invalid(_l("The teller must be 1 or 2."), field="teller")
-    number = _ballot_number(paper_record(db, poll), number)
+    tally = paper_record(db, poll)
+    require_slot_holder(tally, actor, teller)
+    number = _ballot_number(tally, number)
     value, flag = _reading(poll, marks)
     before = _as_dict(entry_of(db, poll, teller, number))
     entry = _put(db, poll, teller, number, value, flag)
+    _drop_confirmations(db, poll, number)  # a new reading: what was confirmed no longer holds
     db.flush()
     record(db, actor, "paper.enter", "poll", poll.id, teller=teller, number=number,
            marks=value, flag=flag, replaced=before)
     return entry
 
 
-def resolve(db: Session, actor, poll_id: int, number: int, marks) -> None:
-    """Settle ballot `number`: both tellers' entries become the agreed reading."""
+def confirmations(db: Session, poll: Poll) -> dict[tuple[int, int], Reading]:
+    """{(number, slot): the reading that slot's teller confirmed for that disputed ballot}."""
+    rows = db.scalars(select(PaperResolution).where(PaperResolution.poll_id == poll.id))
+    return {(r.number, r.teller): Reading(r.marks, r.flag) for r in rows}
+
+
+def _drop_confirmations(db: Session, poll: Poll, number: int) -> None:
+    db.execute(delete(PaperResolution).where(PaperResolution.poll_id == poll.id,
+                                             PaperResolution.number == number))
+
+
+def resolver_role(tally: PaperTally | None, actor) -> int | str | None:
+    """How this account may settle a mismatch: its slot (1 or 2), "scrutineer", or None."""
+    if tally is None:
+        return None
+    user_id = getattr(actor, "id", None)
+    slot = tally.slot_of(user_id)
+    if slot is not None:
+        return slot
+    if user_id is not None and user_id == tally.scrutineer_user_id:
+        return "scrutineer"
+    return None
+
+
+def resolve(db: Session, actor, poll_id: int, number: int, marks) -> Resolved:
+    """Settle ballot `number`. A slot teller confirms a reading; once the other slot's teller
+    has confirmed the same one, both entries become it. The scrutineer settles it at once.
+    Nobody else can: one person alone never decides what a disputed ballot says."""
     poll = get_poll(db, poll_id)
     _writable(poll, closed_only=True)
-    number = _ballot_number(paper_record(db, poll), number)
+    # Locked: two tellers confirming at the same moment must see each other's confirmation.
+    tally = db.get(PaperTally, poll.id, with_for_update=True, populate_existing=True)
+    role = resolver_role(tally, actor)
+    if role is None:
+        raise Forbidden(_l("Only the two tellers together, or the scrutineer, can settle a "
+                           "ballot the tellers read differently."))
+    number = _ballot_number(tally, number)
     value, flag = _reading(poll, marks)
+    if role != "scrutineer":
+        mine = db.scalar(select(PaperResolution).where(PaperResolution.poll_id == poll.id,
+                                                       PaperResolution.number == number,
+                                                       PaperResolution.teller == role))
+        if mine is None:
+            mine = PaperResolution(poll_id=poll.id, number=number, teller=role)
+            db.add(mine)
+        mine.marks, mine.flag = value, flag
+        db.flush()
+        other = 2 if role == 1 else 1
+        theirs = db.scalar(select(PaperResolution).where(PaperResolution.poll_id == poll.id,
+                                                         PaperResolution.number == number,
+                                                         PaperResolution.teller == other))
+        if theirs is None or choices_of(poll, theirs.marks, theirs.flag) \
+                != choices_of(poll, value, flag):
+            record(db, actor, "paper.resolve_confirm", "poll", poll.id, number=number,
+                   teller=role, marks=value, flag=flag)
+            return Resolved(False, waiting_for=other, differs=theirs is not None)
     before = {str(t): _as_dict(entry_of(db, poll, t, number)) for t in TELLER_SLOTS}
     for teller in TELLER_SLOTS:
         _put(db, poll, teller, number, value, flag)
+    _drop_confirmations(db, poll, number)
     db.flush()
     record(db, actor, "paper.resolve", "poll", poll.id, number=number, marks=value, flag=flag,
-           replaced=before)
+           by="scrutineer" if role == "scrutineer" else "both tellers", replaced=before)
+    return Resolved(True)

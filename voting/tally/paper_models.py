@@ -3,6 +3,9 @@ teller's independent entry of every returned ballot.
 
 A paper entry carries a ballot number (its place in the pile the tellers count from) and
 what is marked on it; nothing in these tables names or orders the deputies who voted.
+
+Each entry slot belongs to one named teller's user account, and a third teller-role account
+may be named scrutineer: the database itself refuses one account in two of these roles.
 """
 
 from __future__ import annotations
@@ -21,12 +24,16 @@ FLAGS = ("unreadable", "blank")
 class PaperTally(Base):
     """One poll's paper record. `issued`/`returned` stay NULL until the secretariat records
     them; returned > issued is stored as recorded (it voids the vote, it is not a typo to
-    refuse)."""
+    refuse). `teller1_name`/`teller2_name` are the slot accounts' names as they were when
+    assigned (what the result lists)."""
 
     __tablename__ = "paper_tallies"
     __table_args__ = (
         CheckConstraint("issued >= 0", name="issued"),
         CheckConstraint("returned >= 0", name="returned"),
+        CheckConstraint("teller1_user_id <> teller2_user_id", name="two_tellers"),
+        CheckConstraint("scrutineer_user_id <> teller1_user_id "
+                        "AND scrutineer_user_id <> teller2_user_id", name="scrutineer_apart"),
     )
 
     poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id"), primary_key=True)
@@ -34,8 +41,18 @@ class PaperTally(Base):
     returned: Mapped[int | None]
     teller1_name: Mapped[str | None] = mapped_column(String(80))
     teller2_name: Mapped[str | None] = mapped_column(String(80))
+    teller1_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    teller2_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    scrutineer_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     scrutineers: Mapped[list] = mapped_column(JSON, default=list)  # names, in the order given
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    def slot_of(self, user_id: int | None) -> int | None:
+        """The entry slot (1 or 2) this account holds, if any."""
+        if user_id is None:
+            return None
+        return 1 if user_id == self.teller1_user_id else 2 if user_id == self.teller2_user_id \
+            else None
 
 
 class PaperEntry(Base):
@@ -55,5 +72,27 @@ class PaperEntry(Base):
     poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id"))
     teller: Mapped[int]
     number: Mapped[int]
+    marks: Mapped[list | dict | None] = mapped_column(JSON(none_as_null=True))
+    flag: Mapped[str | None] = mapped_column(String(20))
+
+
+class PaperResolution(Base):
+    """One slot teller's confirmation of how a disputed ballot reads. When both slots have
+    confirmed the same reading it replaces both entries (and these rows go); a scrutineer's
+    resolution needs no confirmation."""
+
+    __tablename__ = "paper_resolutions"
+    __table_args__ = (
+        UniqueConstraint("poll_id", "number", "teller"),
+        CheckConstraint("teller IN (1, 2)", name="teller"),
+        CheckConstraint("number >= 1", name="number"),
+        CheckConstraint("flag IS NULL OR flag IN ('unreadable', 'blank')", name="flag"),
+        CheckConstraint("(flag IS NULL) <> (marks IS NULL)", name="marks_or_flag"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id"))
+    number: Mapped[int]
+    teller: Mapped[int]
     marks: Mapped[list | dict | None] = mapped_column(JSON(none_as_null=True))
     flag: Mapped[str | None] = mapped_column(String(20))

@@ -1,6 +1,6 @@
 """Paper-ballot pages on the tally blueprint: the poll's paper page (counts, officials,
 progress, mismatches) for the secretariat and the tellers, and the phone-sized entry form
-each teller uses at the counting table."""
+each teller uses at the counting table, in the slot assigned to their own account."""
 
 from __future__ import annotations
 
@@ -13,12 +13,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
-from wtforms import HiddenField, IntegerField, StringField
+from wtforms import HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from voting import db
 from voting.auth.access import role_required
-from voting.auth.models import Role
+from voting.auth.models import Role, User
 from voting.ballots.models import Poll
 from voting.core.forms import show_error
 from voting.errors import Conflict, DomainError, Invalid
@@ -38,10 +38,26 @@ class CountsForm(FlaskForm):
                             validators=[InputRequired(), NumberRange(0, 100_000)])
 
 
+def _account_id(value):
+    """A select's value: a user id, or None for "not assigned"."""
+    return int(value) if value not in (None, "", "None") and str(value).isdigit() else None
+
+
 class OfficialsForm(FlaskForm):
-    teller1 = StringField(_l("Teller 1"), validators=[Optional(), Length(max=paper.NAME_MAX)])
-    teller2 = StringField(_l("Teller 2"), validators=[Optional(), Length(max=paper.NAME_MAX)])
+    """Slot accounts are chosen among the teller accounts (`with_accounts` fills them)."""
+
+    teller1 = SelectField(_l("Teller 1"), coerce=_account_id, validate_choice=True)
+    teller2 = SelectField(_l("Teller 2"), coerce=_account_id, validate_choice=True)
+    scrutineer = SelectField(_l("Scrutineer who may settle mismatches"), coerce=_account_id,
+                             validate_choice=True)
     scrutineers = StringField(_l("Scrutineers"), validators=[Optional(), Length(max=2000)])
+
+    def with_accounts(self, accounts) -> OfficialsForm:
+        choices = [(None, _("— not assigned —"))] + [
+            (a.id, f"{a.display_name}（{a.username}）") for a in accounts]
+        for name in ("teller1", "teller2", "scrutineer"):
+            self[name].choices = choices
+        return self
 
 
 def _flag_choices():
@@ -94,22 +110,31 @@ def _marks_of(reading: paper.Reading):
 
 
 def _describer(poll: Poll):
-    """A reading in words, for the mismatch list."""
+    """A reading in words, as items `(text, differs)`: `differs` marks what the other
+    reading does not have, for the mismatch list to highlight."""
     titles = {c.candidate_id: c.title for c in poll.candidates}
     order = {c.candidate_id: c.position for c in poll.candidates}
     mark_names = {"for": _("For"), "against": _("Against"), "abstain": _("Abstain")}
+    flag_names = {"blank": _("Blank ballot"), "unreadable": _("Cannot be read")}
 
-    def describe(reading: paper.Reading | None) -> str:
+    def describe(reading: paper.Reading | None,
+                 other: paper.Reading | None = None) -> list[tuple[str, bool]]:
         if reading is None:
-            return _("Not entered")
-        if reading.flag == "blank":
-            return _("Blank ballot")
-        if reading.flag == "unreadable":
-            return _("Cannot be read")
+            return [(_("Not entered"), other is not None)]
+        if reading.flag:
+            return [(flag_names[reading.flag],
+                     other is not None and other.flag != reading.flag)]
+        comparable = other is not None and not other.flag
         if isinstance(reading.marks, dict):
+            theirs = other.marks if comparable else {}
             items = sorted(reading.marks.items(), key=lambda kv: order.get(kv[0], 0))
-            return "；".join(f"{titles.get(c, c)}：{mark_names.get(m, m)}" for c, m in items)
-        return "、".join(titles.get(c, c) for c in sorted(reading.marks, key=lambda c: order.get(c, 0)))
+            return [(f"{titles.get(c, c)}：{mark_names.get(m, m)}",
+                     other is not None and (not comparable
+                                            or theirs.get(c, "abstain") != m))
+                    for c, m in items]
+        theirs = set(other.marks) if comparable else set()
+        return [(titles.get(c, c), other is not None and c not in theirs)
+                for c in sorted(reading.marks, key=lambda c: order.get(c, 0))]
 
     return describe
 
@@ -141,10 +166,11 @@ def _render_paper(poll: Poll, counts_form=None, officials_form=None,
     if counts_form is None:
         counts_form = CountsForm(formdata=None, obj=tally)
     if officials_form is None:
-        officials_form = OfficialsForm(formdata=None)
+        officials_form = OfficialsForm(formdata=None).with_accounts(paper.teller_accounts(s))
         if tally is not None:
-            officials_form.teller1.data = tally.teller1_name
-            officials_form.teller2.data = tally.teller2_name
+            officials_form.teller1.data = tally.teller1_user_id
+            officials_form.teller2.data = tally.teller2_user_id
+            officials_form.scrutineer.data = tally.scrutineer_user_id
             officials_form.scrutineers.data = "、".join(tally.scrutineers)
     found = paper.mismatches(s, poll)
     missing = {t: _ranges([m.number for m in found
@@ -153,7 +179,12 @@ def _render_paper(poll: Poll, counts_form=None, officials_form=None,
         "tally/paper_poll.html", poll=poll, tally=tally, count=paper.paper_ballots(s, poll),
         done=paper.progress(s, poll), counts_form=counts_form, officials_form=officials_form,
         differing=[m for m in found if not m.missing], missing=missing,
-        describe=_describer(poll), flag_choices=_flag_choices(), attempt=attempt), status
+        describe=_describer(poll), flag_choices=_flag_choices(), attempt=attempt,
+        my_slot=tally.slot_of(current_user.id) if tally is not None else None,
+        scrutineer_name=(s.get(User, tally.scrutineer_user_id).display_name
+                         if tally is not None and tally.scrutineer_user_id else None),
+        resolver=paper.resolver_role(tally, current_user),
+        confirmed=paper.confirmations(s, poll)), status
 
 
 @bp.get("/tally/polls/<int:poll_id>/paper")
@@ -186,11 +217,12 @@ def paper_counts(poll_id: int):
 def paper_officials(poll_id: int):
     s = db.session()
     poll = _paper_poll(poll_id)
-    form = OfficialsForm()
+    form = OfficialsForm().with_accounts(paper.teller_accounts(s))
     if form.validate_on_submit():
         try:
-            paper.set_tellers(s, current_user, poll.id, teller1=form.teller1.data,
-                              teller2=form.teller2.data,
+            paper.set_tellers(s, current_user, poll.id, teller1_user_id=form.teller1.data,
+                              teller2_user_id=form.teller2.data,
+                              scrutineer_user_id=form.scrutineer.data,
                               scrutineers=NAME_SEPARATORS.split(form.scrutineers.data or ""))
             s.commit()
             flash(_("Tellers and scrutineers saved."), "success")
@@ -216,10 +248,12 @@ def _render_entry(poll: Poll, teller: int, form: EntryForm, number: int | None,
 @bp.route("/tally/polls/<int:poll_id>/paper/teller/<int:teller>", methods=["GET", "POST"])
 @role_required(*STAFF)
 def paper_entry(poll_id: int, teller: int):
+    """Only the account assigned to the slot (anyone else gets a 403 saying whose it is)."""
     s = db.session()
     poll = _paper_poll(poll_id)
     if teller not in TELLER_SLOTS:
         return redirect(url_for(".paper_page", poll_id=poll.id))
+    paper.require_slot_holder(paper.paper_record(s, poll), current_user, teller)
     if request.method == "GET":
         number = request.args.get("number", type=int) or paper.next_number(s, poll, teller)
         existing = paper.entry_of(s, poll, teller, number) if number else None
@@ -263,11 +297,22 @@ def paper_resolve(poll_id: int):
         return redirect(url_for(".paper_page", poll_id=poll.id))
     number, reading = int(form.number.data), _form_reading(poll)
     try:
-        paper.resolve(s, current_user, poll.id, number, _marks_of(reading))
+        outcome = paper.resolve(s, current_user, poll.id, number, _marks_of(reading))
         s.commit()
     except DomainError as exc:
         s.rollback()
+        if exc.status == 403:
+            raise
         attempt = Attempt(number, reading, str(exc.message))
         return _render_paper(poll, attempt=attempt, status=422)
-    flash(_("Ballot %(n)s resolved: both tellers' entries now agree.", n=number), "success")
-    return redirect(url_for(".paper_page", poll_id=poll.id))
+    if outcome.done:
+        flash(_("Ballot %(n)s resolved: both tellers' entries now agree.", n=number), "success")
+    elif outcome.differs:
+        flash(_("Your reading of ballot %(n)s is recorded, but %(other)s confirmed a different "
+                "one: look at the ballot again together, or ask the scrutineer.", n=number,
+                other=paper.slot_label(outcome.waiting_for)), "warning")
+    else:
+        flash(_("Your reading of ballot %(n)s is recorded. It is settled once %(other)s "
+                "confirms the same reading.", n=number,
+                other=paper.slot_label(outcome.waiting_for)), "success")
+    return redirect(url_for(".paper_page", poll_id=poll.id, _anchor=f"ballot-{number}"))

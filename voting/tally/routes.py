@@ -14,13 +14,14 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from voting import db
+from voting.audit.services import audit_document
 from voting.auth.access import role_required
 from voting.auth.models import Role
 from voting.ballots import services as ballots
 from voting.ballots.models import Poll
 from voting.errors import Conflict, DomainError
 from voting.tally import keys, services
-from voting.tally.forms import ActionForm, OfficialsForm, lines
+from voting.tally.forms import ActionForm, OfficialsForm, ReplacementForm, lines
 
 bp = Blueprint("tally", __name__)
 
@@ -64,8 +65,9 @@ def signing_keys():
 
 @bp.get("/results/<int:poll_id>/public-documents.zip")
 def download(poll_id: int):
-    """poll.json, ballots.json, result.json and keys.json: `python -m voting.verify` checks
-    the count from this file alone."""
+    """poll.json, ballots.json, result.json, keys.json and audit.json (the public audit log,
+    which the result's audit_head anchors): `python -m voting.verify` checks the count from
+    this file alone (and, given the signing key known out of band, authenticates it)."""
     s = db.session()
     result = services.get_result(s, poll_id, published=True)
     poll = services.get_poll(s, poll_id)
@@ -74,7 +76,8 @@ def download(poll_id: int):
         for name, doc in (("poll.json", ballots.poll_document(poll)),
                           ("ballots.json", ballots.bulletin_board(s, poll)),
                           ("result.json", result.signed),
-                          ("keys.json", keys.keys_document(current_app))):
+                          ("keys.json", keys.keys_document(current_app)),
+                          ("audit.json", audit_document(s))):
             z.writestr(name, json.dumps(doc, ensure_ascii=False, indent=1))
     buffer.seek(0)
     return send_file(buffer, mimetype="application/zip", as_attachment=True,
@@ -91,7 +94,8 @@ def index():
     return render_template("tally/index.html", polls=polls)
 
 
-def _render_count(poll: Poll, form: OfficialsForm | None = None, status: int = 200):
+def _render_count(poll: Poll, form: OfficialsForm | None = None, status: int = 200,
+                  replacement_form: ReplacementForm | None = None):
     s = db.session()
     names = services.officials(s, poll.id)
     if form is None:
@@ -100,6 +104,9 @@ def _render_count(poll: Poll, form: OfficialsForm | None = None, status: int = 2
     result = services.find_result(s, poll.id)
     return render_template("tally/count.html", poll=poll, result=result, form=form,
                            action=ActionForm(), officials=names,
+                           replacement_form=replacement_form or ReplacementForm(formdata=None),
+                           replacements=services.replacements(s, poll.id),
+                           replaceable=poll.status in services.REPLACEABLE_STATUSES,
                            runoffs=services.runoffs_of(s, poll.id)), status
 
 
@@ -132,7 +139,32 @@ def set_officials(poll_id: int):
     return _render_count(poll, form, 422)
 
 
-def _act(poll_id: int, do, done: str):
+@bp.post("/tally/polls/<int:poll_id>/replacements")
+@role_required(SECRETARIAT)
+def add_replacement(poll_id: int):
+    """A deputy who holds a token was given a paper ballot in its place."""
+    s = db.session()
+    poll = services.get_poll(s, poll_id)
+    form = ReplacementForm()
+    if form.validate_on_submit():
+        try:
+            services.record_replacement(s, current_user, poll_id=poll.id,
+                                        number=form.number.data, reason=form.reason.data)
+            s.commit()
+            flash(_("The replacement paper ballot is recorded."), "success")
+            return redirect(url_for(".count", poll_id=poll.id))
+        except DomainError as exc:
+            s.rollback()
+            if exc.field in form:
+                form[exc.field].errors.append(str(exc.message))
+            else:
+                flash(str(exc.message), "error")
+            return _render_count(services.get_poll(s, poll_id), status=exc.status,
+                                 replacement_form=form)
+    return _render_count(poll, status=422, replacement_form=form)
+
+
+def _act(poll_id: int, do, done: str, endpoint: str = ".count"):
     """Run one state change for a button press: commit and report, or roll back and say why.
     `do(s, poll)` returns the id of the poll to show next."""
     s = db.session()
@@ -143,7 +175,7 @@ def _act(poll_id: int, do, done: str):
         next_id = do(s, poll)
         s.commit()
         flash(done, "success")
-        return redirect(url_for(".count", poll_id=next_id))
+        return redirect(url_for(endpoint, poll_id=next_id))
     except DomainError as exc:
         s.rollback()
         flash(str(exc.message), "error")
@@ -178,7 +210,10 @@ def runoff(poll_id: int):
         return services.open_runoff(s, current_user, poll.id,
                                     key_bits=current_app.config["POLL_KEY_BITS"]).id
 
-    return _act(poll_id, do, _("The runoff poll is open."))
+    # The runoff is a draft: its page shows the key fingerprint to read out before opening.
+    return _act(poll_id, do, _("The runoff poll is created as a draft. Read out its key "
+                               "fingerprint in the hall, then open it."),
+                endpoint="ballots.manage_poll")
 
 
 @bp.context_processor

@@ -23,14 +23,15 @@ from voting.crypto.encoding import canonical_json
 from voting.db import utcnow
 from voting.errors import Conflict, Invalid, NotFound
 from voting.sessions import services as sessions
-from voting.sessions.models import CongressSession
+from voting.sessions.models import Attendance, CongressSession, Deputy
 from voting.ballots import services as ballot_services
 from voting.tally import board, keys, paper
-from voting.tally.models import CountOfficials, PollResult
+from voting.tally.models import BallotReplacement, CountOfficials, PollResult
 
 COUNTABLE_KINDS = ("selection", "for_against")
 MAX_OFFICIALS = 30
 MAX_NAME = 40
+MAX_REASON = 200
 
 
 def get_poll(db: Session, poll_id: int, *, for_update: bool = False) -> Poll:
@@ -136,6 +137,120 @@ def _turnout(db: Session, poll: Poll) -> tuple[int, int, int]:
     return q.expected, q.present, tokens
 
 
+# ---- replacements ------------------------------------------------------------------------------
+
+REPLACEABLE_STATUSES = ("open", "closed")
+
+
+def replacements(db: Session, poll_id: int) -> list[dict]:
+    """The deputies given a paper ballot in place of their token, as the result lists them:
+    {number, name}, sorted by roster number (no trace of the order they were recorded in)."""
+    rows = db.execute(select(Deputy.number, Deputy.name)
+                      .join(BallotReplacement, BallotReplacement.deputy_id == Deputy.id)
+                      .where(BallotReplacement.poll_id == poll_id)).all()
+    return sorted(({"number": number, "name": name} for number, name in rows),
+                  key=lambda r: (r["number"], r["name"]))
+
+
+def record_replacement(db: Session, actor, *, poll_id: int, number: str,
+                       reason: str) -> BallotReplacement:
+    """Deputy `number` (checked in, holding a token) was given a paper ballot in its place:
+    their device was lost or broken. Once per deputy and poll, before the count; on the
+    audit log. Without this record the count refuses a paper ballot beyond those present."""
+    poll = get_poll(db, poll_id, for_update=True)
+    if poll.status not in REPLACEABLE_STATUSES:
+        raise Conflict(_l("A replacement can be recorded only while the poll is open or closed, "
+                          "before the count."), code="not_replaceable")
+    if poll.kind not in COUNTABLE_KINDS:
+        raise Conflict(_l("Paper ballots are not available for this kind of poll."))
+    number = (number or "").strip()
+    reason = (reason or "").strip()
+    if not number:
+        raise Invalid(_l("Enter the deputy's number."), field="number")
+    if not reason:
+        raise Invalid(_l("Say why the deputy was given a paper ballot."), field="reason")
+    if len(reason) > MAX_REASON:
+        raise Invalid(_l("At most %(n)s characters.", n=MAX_REASON), field="reason")
+    session = db.get(CongressSession, poll.session_id)
+    deputy = db.scalar(select(Deputy).where(Deputy.congress_id == session.congress_id,
+                                            Deputy.number == number))
+    if deputy is None:
+        raise Invalid(_l("No deputy of this congress has the number %(number)s.", number=number),
+                      field="number")
+    present = db.scalar(select(Attendance.id).where(Attendance.session_id == session.id,
+                                                    Attendance.deputy_id == deputy.id))
+    if present is None:
+        raise Conflict(_l("%(name)s (%(number)s) is not checked in: a replacement is only for a "
+                          "deputy present.", name=deputy.name, number=deputy.number),
+                       field="number")
+    token = db.scalar(select(TokenIssuance.id).where(TokenIssuance.poll_id == poll.id,
+                                                     TokenIssuance.deputy_id == deputy.id))
+    if token is None:
+        raise Conflict(_l("%(name)s (%(number)s) was not issued a ballot token for this poll: "
+                          "they need an ordinary paper ballot, not a replacement.",
+                          name=deputy.name, number=deputy.number), field="number")
+    already = db.scalar(select(BallotReplacement.id).where(
+        BallotReplacement.poll_id == poll.id, BallotReplacement.deputy_id == deputy.id))
+    if already is not None:
+        raise Conflict(_l("%(name)s (%(number)s) has already been given a replacement paper "
+                          "ballot for this poll.", name=deputy.name, number=deputy.number),
+                       field="number", code="already_replaced")
+    row = BallotReplacement(poll_id=poll.id, deputy_id=deputy.id, reason=reason)
+    db.add(row)
+    try:
+        db.flush()
+    except IntegrityError as exc:  # recorded meanwhile by another request
+        raise Conflict(_l("%(name)s (%(number)s) has already been given a replacement paper "
+                          "ballot for this poll.", name=deputy.name, number=deputy.number),
+                       field="number", code="already_replaced") from exc
+    record(db, actor, "poll.replacement", "poll", poll.id, deputy_id=deputy.id,
+           number=deputy.number, reason=reason)
+    return row
+
+
+# ---- the turnout's arithmetic -------------------------------------------------------------------
+
+def _fault_message(code: str, v: dict):
+    """One failed inequality of the turnout, in words with its numbers."""
+    if code == "electronic_over_tokens":
+        return _l("There are %(electronic)s electronic ballots but only %(tokens)s ballot tokens "
+                  "were issued.", **v)
+    if code == "replaced_token_used":
+        return _l("There are %(electronic)s electronic ballots, but of the %(tokens)s tokens "
+                  "issued %(replacements)s were replaced by paper ballots, leaving %(left)s: a "
+                  "replaced token was used as well.", left=v["tokens"] - v["replacements"], **v)
+    if code == "paper_over_issued":
+        return _l("%(paper_returned)s paper ballots were returned but only %(paper_issued)s "
+                  "were issued.", **v)
+    if code == "cast_over_checked_in":
+        return _l("%(cast)s ballots were cast (%(electronic)s electronic, %(paper_returned)s on "
+                  "paper) but only %(checked_in)s deputies are checked in.", **v)
+    if code == "checked_in_over_eligible":
+        return _l("%(checked_in)s deputies are checked in but only %(eligible)s are on the "
+                  "roster.", **v)
+    if code == "issued_over_checked_in":
+        return _l("%(tokens)s ballot tokens and %(paper_issued)s paper ballots were issued to "
+                  "%(checked_in)s deputies present, with %(replacements)s recorded "
+                  "replacement(s): a deputy holding a token may be given a paper ballot only as a "
+                  "recorded replacement.", **v)
+    return _l("%(replacements)s replacement(s) are recorded but only %(paper_issued)s paper "
+              "ballots were issued.", **v)
+
+
+def check_turnout(turnout: board.Turnout) -> None:
+    """Refuse the count (Conflict naming the numbers) when the turnout does not add up."""
+    faults = board.turnout_faults(turnout)
+    if not faults:
+        return
+    code = ("too_many_ballots" if faults[0][0] == "electronic_over_tokens"
+            else "turnout_mismatch")
+    sentences = [str(_fault_message(c, v)) for c, v in faults]
+    # Chinese sentences end in "。" and run on without a space; English ones need one.
+    joined = ("" if all(t.endswith("。") for t in sentences) else " ").join(sentences)
+    raise Conflict(_l("The turnout does not add up: %(faults)s The count is refused.",
+                      faults=joined), code=code)
+
+
 def _iso(dt) -> str:
     return dt.replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
@@ -160,11 +275,12 @@ def tally_poll(db: Session, actor, poll_id: int, instance_path) -> PollResult:
                           "(first: receipt %(receipt)s); the count is refused.",
                           n=len(bad), receipt=receipt), code="bad_signature")
     eligible, checked_in, tokens = _turnout(db, poll)
-    if len(ballots) > tokens:
-        raise Conflict(_l("There are %(ballots)s ballots but only %(tokens)s tokens were issued; "
-                          "the count is refused.", ballots=len(ballots), tokens=tokens),
-                       code="too_many_ballots")
     paper = _paper(db, poll)
+    replaced = replacements(db, poll.id)
+    check_turnout(board.Turnout(
+        eligible=eligible, checked_in=checked_in, tokens_issued=tokens, electronic=len(ballots),
+        paper_issued=paper.issued if paper else 0,
+        paper_returned=len(paper.ballots) if paper else 0, replacements=len(replaced)))
     candidates = [{"id": c.candidate_id, "title": c.title} for c in poll.candidates]
     try:
         outcome = board.count(kind=poll.kind, candidate_ids=[c["id"] for c in candidates],
@@ -188,21 +304,25 @@ def tally_poll(db: Session, actor, poll_id: int, instance_path) -> PollResult:
         **board.outcome_fields(outcome),
         "key_fingerprint": poll.key_fingerprint,
         "board_digest": digest,
+        "replacements": replaced,
         "scrutineers": scrutineers, "tellers": tellers,
         "created": _iso(utcnow()),
     }
     key = keys.current_key(instance_path)
-    signed = result_signing.sign_document(key.private_key(), document)
-    result = PollResult(poll_id=poll.id, signature=signed.pop("signature"), document=signed)
-    db.add(result)
     poll.status = "tallied"
     try:
+        # The tally's own audit entry is written first and the signed result anchors it
+        # (audit_head): a log cut short or rewritten after the count no longer matches.
+        entry = record(db, actor, "poll.tally", "poll", poll.id, status="tallied",
+                       board_digest=document["board_digest"], ballots_cast=outcome.cast,
+                       key_fingerprint=poll.key_fingerprint, signing_key=key.fingerprint)
+        document["audit_head"], document["audit_seq"] = entry.hash, entry.seq
+        signed = result_signing.sign_document(key.private_key(), document)
+        result = PollResult(poll_id=poll.id, signature=signed.pop("signature"), document=signed)
+        db.add(result)
         db.flush()
     except IntegrityError as exc:  # counted meanwhile by another request (SQLite)
         raise Conflict(_l("This poll has already been counted."), code="already_tallied") from exc
-    record(db, actor, "poll.tally", "poll", poll.id, status="tallied",
-           board_digest=document["board_digest"], ballots_cast=outcome.cast,
-           signing_key=key.fingerprint)
     return result
 
 
@@ -250,7 +370,9 @@ def runoffs_of(db: Session, poll_id: int) -> list[Poll]:
 
 def open_runoff(db: Session, actor, poll_id: int, *, key_bits: int = 3072) -> Poll:
     """A runoff (tie at the last seat) or further poll (too few over the threshold) among the
-    result's runoff candidates for the seats left, keeping their ids; opened in one step."""
+    result's runoff candidates for the seats left, keeping their ids. It is created as a
+    draft with its own key: like any poll it opens only after its key fingerprint has been
+    read out in the hall (the poll's page, or `flask poll open`)."""
     from voting.ballots import services as ballots
 
     poll = get_poll(db, poll_id, for_update=True)
@@ -272,7 +394,6 @@ def open_runoff(db: Session, actor, poll_id: int, *, key_bits: int = 3072) -> Po
         kind="selection", seats=seats, max_choices=seats,
         threshold_base=poll.threshold_base, candidates=candidates, parent_id=poll.id,
         key_bits=key_bits)
-    ballots.open_poll(db, actor, runoff.id)
     record(db, actor, "poll.runoff", "poll", poll.id, runoff_poll_id=runoff.id,
            reason=doc["runoff_reason"], seats=seats, candidates=doc["runoff_candidates"])
     return runoff

@@ -132,6 +132,17 @@
     }
   }
 
+  /**
+   * A blinding factor from derived bytes (at least 128 bits longer than n, so that the
+   * reduction is within 2^-128 of uniform): bytes mod n, or null when that is not a unit
+   * mod n (the caller derives again with the next counter).
+   */
+  function reduceUnit(bytes, n) {
+    if (bytes.length * 8 < bitLength(n) + 128) throw new Error("too few bytes to reduce mod n");
+    var r = os2ip(bytes) % n;
+    return r > 1n && gcd(r, n) === 1n ? r : null;
+  }
+
   // ---- keys -----------------------------------------------------------------------------
 
   /** One DER TLV at `pos`: its tag and where its contents start and end. */
@@ -217,7 +228,8 @@
 
   /**
    * -> {blindedMsg, inv}. opts.salt and opts.inv (r^-1 mod n, k bytes) fix the randomness
-   * for test vectors; without them both are fresh random values.
+   * for test vectors; opts.r (a unit mod n, BigInt) for a token derived from a ballot code
+   * (token.js); without them both are fresh random values.
    */
   async function blind(pk, prepared, opts) {
     opts = opts || {};
@@ -228,6 +240,10 @@
     if (opts.inv) {
       inv = os2ip(opts.inv);
       r = modInverse(inv, pk.n);
+    } else if (opts.r !== undefined) {
+      r = opts.r;
+      if (r <= 1n || r >= pk.n) throw new Error("blinding factor out of range");
+      inv = modInverse(r, pk.n);  // throws unless r is a unit mod n
     } else {
       r = randomUnit(pk.n);
       inv = modInverse(r, pk.n);
@@ -273,6 +289,7 @@
     hexToBytes: hexToBytes,
     bytesToHex: bytesToHex,
     modPow: modPow,
-    modInverse: modInverse
+    modInverse: modInverse,
+    reduceUnit: reduceUnit
   };
 })();

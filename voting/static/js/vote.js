@@ -1,26 +1,24 @@
 /*
- * The deputy's ballot page (templates/ballots/vote.html) and list of polls (my_polls.html).
+ * The deputy's pages: the ballot (templates/ballots/vote.html), the list of polls
+ * (my_polls.html) and the session page's ballots slot (_deputy_polls.html).
  *
  * Ballot secrecy rests on this order of things (PROTOCOL.md, DESIGN.md "Secrecy"):
- *  1. On opening the page, make a random token (msg, prefix), blind it, SAVE it on this device,
- *     then ask the server to sign the blinded token (signed in: it knows who asks, not what).
- *     A lost reply or a reload re-sends the SAME blinded token; the server answers alike.
- *  2. Unblind and verify the signature; save it.
+ *  1. As soon as an open page of a checked-in deputy learns that the poll is open, the token
+ *     is prepared from a new ballot code, SAVED on this device, blinded and signed
+ *     (token.js: signed in, the server knows who asks, not what). A lost reply or a reload
+ *     re-sends the SAME blinded token; the server answers alike.
+ *  2. Another device of the deputy continues with the ballot code, which derives the same
+ *     token; without any device that has it, the secretariat issues a paper replacement.
  *  3. After the deputy confirms, SAVE the ballot, wait a random moment, then send it with no
  *     cookie (credentials: "omit"). A reload re-sends the identical ballot; the server answers
  *     with the same receipt.
- * The page's words come translated in the page's JSON (vote_config.messages): none here.
+ *  4. The receipt is looked up in the public board in the browser (board.js), never sent.
+ * The pages' words come translated in the pages' JSON: none here.
  */
 (function () {
   "use strict";
 
-  function load(key) {
-    try {
-      return JSON.parse(localStorage.getItem(key));
-    } catch (err) {
-      return null;
-    }
-  }
+  var T = window.BallotToken;
 
   function fmt(text, values) {
     return text.replace(/\{(\w+)\}/g, function (whole, name) {
@@ -31,28 +29,71 @@
   /** The list of polls: mark those whose receipt this device keeps. */
   function markVotedPolls(list) {
     list.querySelectorAll("[data-storage-key]").forEach(function (item) {
-      var saved = load(item.dataset.storageKey);
+      var saved = T.load(item.dataset.storageKey);
       if (saved && saved.receipt) item.querySelector(".voted-here").hidden = false;
     });
   }
 
+  /**
+   * The polls list and the session page: fetch the token the moment a poll opens, and say
+   * so on the poll's card (list) or in the news list (a poll opened since the page loaded).
+   */
+  function WatchPage(cfg) {
+    var list = document.getElementById("my-polls");
+    var news = document.getElementById("polls-news");
+    var added = {};
+    if (list) markVotedPolls(list);
+
+    function note(item) {
+      var text = fmt(cfg.messages[item.local], {title: item.title});
+      var card = list && list.querySelector('[data-poll="' + item.id + '"]');
+      var slot = card && card.querySelector(".token-note");
+      if (slot) {
+        slot.textContent = text;
+        slot.hidden = false;
+        return;
+      }
+      if (!news) return;
+      var entry = added[item.id];
+      if (!entry) {
+        entry = added[item.id] = document.createElement("li");
+        entry.className = "card";
+        entry.dataset.poll = item.id;
+        entry.appendChild(document.createElement("p"));
+        var link = document.createElement("a");
+        link.className = "button primary big";
+        link.href = item.vote_url;
+        link.textContent = cfg.messages.open_ballot;
+        entry.appendChild(link);
+        news.appendChild(entry);
+        news.hidden = false;
+      }
+      entry.querySelector("p").textContent = text;
+    }
+
+    T.watch({statusUrl: cfg.statusUrl, minMs: cfg.watchMinMs, maxMs: cfg.watchMaxMs,
+             onUpdate: function (items) {
+               items.forEach(function (item) { if (item.local) note(item); });
+               if (list) markVotedPolls(list);
+             }});
+  }
+
   function BallotPage(cfg) {
     var B = window.BlindRSA;
+    var R = window.ReceiptLookup;
     var M = cfg.messages;
-    var pk = B.importPublicKey(cfg.publicKeyPem);
-    // {msg, prefix, inv, blinded, sig?, draft?, ballot?} until cast, then {msg, receipt}
-    var state = load(cfg.storageKey);
+    var key = cfg.storageKey;
+    var poll = {id: cfg.pollId, storageKey: key, publicKeyPem: cfg.publicKeyPem,
+                fingerprint: cfg.fingerprint, tokenUrl: cfg.tokenUrl};
+    // See token.js for what is kept; vote.js adds draft, ballot, receipt and spent.
+    var state = T.load(key);
     var tokenPromise = null;
     var busy = false;
     var form = byId("ballot-form");
-    var steps = ["step-choose", "step-review", "step-sending", "step-receipt"];
+    var steps = ["step-code", "step-choose", "step-review", "step-sending", "step-receipt"];
 
     function byId(id) {
       return document.getElementById(id);
-    }
-
-    function persist() {
-      localStorage.setItem(cfg.storageKey, JSON.stringify(state));
     }
 
     function say(text) {
@@ -64,7 +105,16 @@
       steps.forEach(function (id) {
         byId(id).hidden = id !== step;
       });
+      otherDevice();
       if (step && focus) byId(step).querySelector("h2").focus();
+    }
+
+    /** "Continue on another device" while a token is ready and the ballot not yet sent. */
+    function otherDevice() {
+      state = T.load(key);
+      var choosing = !byId("step-choose").hidden || !byId("step-review").hidden;
+      byId("other-device").hidden = !(state && state.code && state.sig && !state.ballot &&
+                                      choosing);
     }
 
     function clearAlert() {
@@ -83,72 +133,26 @@
       if (options.retry) retry.focus();
     }
 
-    function Failure(message, options) {
-      this.message = message;
-      this.options = options || {};
-    }
-
-    async function serverReason(resp) {
+    async function serverAnswer(resp) {
       try {
-        return (await resp.json()).message || resp.statusText;
+        return await resp.json();
       } catch (err) {
-        return resp.statusText || String(resp.status);
+        return {message: resp.statusText || String(resp.status)};
       }
-    }
-
-    function prepared() {
-      return B.prepare(B.b64urlDecode(state.msg), B.b64urlDecode(state.prefix));
-    }
-
-    function csrfToken() {
-      var meta = document.querySelector('meta[name="csrf-token"]');
-      return meta ? meta.content : "";
     }
 
     // ---- the token ------------------------------------------------------------------------
 
-    async function fetchToken() {
-      if (state && state.sig) return;
-      say(M.preparing);
-      if (!state) {
-        var msg = B.randomBytes(32), prefix = B.randomBytes(32);
-        var blinded = await B.blind(pk, B.prepare(msg, prefix));
-        state = {msg: B.b64urlEncode(msg), prefix: B.b64urlEncode(prefix),
-                 inv: B.b64urlEncode(blinded.inv), blinded: B.b64urlEncode(blinded.blindedMsg)};
-        persist();  // before sending: after a lost reply, the same blinded token goes again
-      }
-      var resp;
-      try {
-        resp = await fetch(cfg.tokenUrl, {
-          method: "POST", credentials: "same-origin",
-          headers: {"Content-Type": "application/json", "X-CSRFToken": csrfToken()},
-          body: JSON.stringify({blinded_msg: state.blinded})
-        });
-      } catch (err) {
-        throw new Failure(M.network, {retry: true});
-      }
-      if (resp.status === 401) throw new Failure(M.signed_out, {login: true});
-      if (resp.status >= 500) throw new Failure(M.network, {retry: true});
-      if (resp.status !== 200) {
-        var refused = fmt(M.token_refused, {reason: await serverReason(resp)});
-        throw new Failure(resp.status === 409 ? refused + " " + M.token_elsewhere : refused);
-      }
-      var sig;
-      try {
-        var blindSig = B.b64urlDecode((await resp.json()).blind_sig);
-        sig = await B.finalize(pk, prepared(), blindSig, B.b64urlDecode(state.inv));
-      } catch (err) {
-        throw new Failure(M.token_bad);
-      }
-      state.sig = B.b64urlEncode(sig);
-      persist();
-      say(M.ready);
-    }
-
     /** One token request at a time; after a failure the next call tries again. */
     function token() {
       if (!tokenPromise) {
-        tokenPromise = fetchToken().catch(function (failure) {
+        say(M.preparing);
+        tokenPromise = T.ensure(poll).then(function (saved) {
+          state = saved;
+          say(M.ready);
+          otherDevice();
+          return saved;
+        }, function (failure) {
           tokenPromise = null;
           throw failure;
         });
@@ -161,9 +165,106 @@
     }
 
     function report(failure, again) {
-      if (!(failure instanceof Failure)) failure = new Failure(String(failure && failure.message));
-      alarm(failure.message, {retry: failure.options.retry ? again : null,
-                              login: failure.options.login});
+      var kind = failure && failure.kind;
+      say("");
+      if (kind === "elsewhere" || kind === "wrong_code") {
+        askForCode(kind === "elsewhere" ? M.elsewhere : M.wrong_code);
+      } else if (kind === "network") {
+        alarm(M.network, {retry: again});
+      } else if (kind === "signed_out") {
+        alarm(M.signed_out, {login: true});
+      } else if (kind === "bad") {
+        alarm(M.token_bad);
+      } else if (kind === "has_token") {
+        alarm(M.has_token);
+      } else {
+        var reason = (failure && (failure.reason || failure.message)) || "";
+        alarm(fmt(M.token_refused, {reason: reason}));
+      }
+    }
+
+    // ---- the ballot code: continue on another device ----------------------------------------
+
+    /** The token was issued elsewhere: no ballot here until the first device's code. */
+    function askForCode(text) {
+      byId("code-why").textContent = text;
+      show("step-code", true);
+      byId("code-input").focus();
+    }
+
+    function codeError(text) {
+      var input = byId("code-input"), error = byId("code-error");
+      error.textContent = text;
+      error.hidden = !text;
+      if (text) {
+        input.setAttribute("aria-invalid", "true");
+        input.focus();
+      } else {
+        input.removeAttribute("aria-invalid");
+      }
+    }
+
+    async function useCode(text) {
+      if (busy) return;
+      var code;
+      try {
+        code = await T.parseCode(text);
+      } catch (err) {
+        if (!(err instanceof T.CodeError)) throw err;
+        return codeError(M["code_" + err.reason]);
+      }
+      codeError("");
+      clearAlert();
+      busy = true;
+      say(M.preparing);
+      try {
+        state = await T.ensure(poll, {code: code});
+      } catch (failure) {
+        busy = false;
+        say("");
+        if (failure.kind === "wrong_code") return codeError(M.wrong_code);
+        var again = function () { useCode(text); };
+        if (failure.kind === "network") return alarm(M.network, {retry: again});
+        return report(failure, again);
+      }
+      busy = false;
+      byId("code-input").value = "";
+      show("step-choose", true);
+      restore(state.draft);
+      updateCounter();
+      say(M.code_accepted);
+    }
+
+    /** #code=… from the first device's link: read once, then gone from the address bar
+     *  (a fragment never reaches the server, and now not the history either). */
+    function codeFromFragment() {
+      var match = /^#code=([0-9A-Za-z-]+)$/.exec(location.hash);
+      if (!location.hash) return null;
+      history.replaceState(null, "", location.pathname + location.search);
+      return match ? match[1] : null;
+    }
+
+    function toggleCode() {
+      var button = byId("show-code"), box = byId("code-box");
+      var open = box.hidden;
+      box.hidden = !open;
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+      if (open) byId("ballot-code").textContent = T.load(key).code;
+    }
+
+    function copyCodeLink() {
+      var link = location.origin + location.pathname + "#code=" + T.load(key).code;
+      var select = function () {  // no clipboard (plain http): select the code to copy by hand
+        var range = document.createRange();
+        range.selectNodeContents(byId("ballot-code"));
+        window.getSelection().removeAllRanges();
+        window.getSelection().addRange(range);
+      };
+      if (navigator.clipboard && navigator.clipboard.writeText) {
+        navigator.clipboard.writeText(link).then(function () { say(M.code_copied); }, select);
+      } else {
+        select();
+      }
     }
 
     // ---- choosing -------------------------------------------------------------------------
@@ -232,10 +333,8 @@
         var box = input.closest(".candidate");
         box.dataset.mark = box.querySelector('input[type="radio"]:checked').value;
       }
-      if (state) {
-        state.draft = currentChoices();
-        persist();
-      }
+      var choices = currentChoices();
+      T.update(key, function (s) { s.draft = choices; });
       updateCounter();
     }
 
@@ -283,12 +382,15 @@
       } catch (failure) {
         busy = false;
         show("step-review", false);
-        report(failure, confirmAndCast);
+        report(failure, confirmAndCast);  // issued elsewhere: it asks for the code instead
         return;
       }
-      state.ballot = JSON.stringify({msg: state.msg, msg_prefix: state.prefix, sig: state.sig,
-                                     choices: currentChoices()});
-      persist();  // before sending: a reload sends this identical ballot again
+      var choices = currentChoices();
+      state = T.update(key, function (s) {
+        s.ballot = JSON.stringify({msg: s.msg, msg_prefix: s.prefix, sig: s.sig,
+                                   choices: choices});
+      });  // before sending: a reload sends this identical ballot again
+      show("step-sending", false);
       say(M.sending);
       await new Promise(function (resolve) { setTimeout(resolve, randomDelay()); });
       await send();
@@ -299,6 +401,7 @@
       clearAlert();
       show("step-sending", false);
       say(M.sending);
+      state = T.load(key);
       var resp;
       try {
         resp = await fetch(cfg.castUrl, {
@@ -311,36 +414,44 @@
       if (resp.status === 200 || resp.status === 201) {
         // Keep what finds the ballot on the board, not what it says.
         state = {msg: state.msg, receipt: (await resp.json()).receipt};
-        persist();
+        T.save(key, state);
         busy = false;
         showReceipt(true);
         return;
       }
       if (resp.status >= 500) return castFailed(M.network, true);
-      var reason = await serverReason(resp);
+      var body = await serverAnswer(resp);
       if (resp.status === 422) {
         // Not counted and the token not spent: back to the choices, kept as they were.
         var choices = JSON.parse(state.ballot).choices;
-        delete state.ballot;
-        state.draft = choices;
-        persist();
+        state = T.update(key, function (s) { delete s.ballot; s.draft = choices; });
         busy = false;
         show("step-choose", true);
         restore(choices);
         updateCounter();
-        alarm(fmt(M.cast_rejected, {reason: reason}));
+        alarm(fmt(M.cast_rejected, {reason: body.message}));
         return;
       }
       if (resp.status === 409) {
-        var open;
-        try {
-          open = (await (await fetch(cfg.pollUrl, {credentials: "omit"})).json()).status === "open";
-        } catch (err) {
-          return castFailed(M.network, true);
+        var open = body.error === "token_spent";
+        if (!body.error) {
+          try {
+            var doc = await (await fetch(cfg.pollUrl, {credentials: "omit"})).json();
+            open = doc.status === "open";
+          } catch (err) {
+            return castFailed(M.network, true);
+          }
         }
-        return castFailed(open ? M.token_spent : fmt(M.closed, {msg: state.msg}), false);
+        if (open) {
+          // Cast already, with other choices, from the deputy's other device: that one counts.
+          state = {msg: state.msg, spent: true};
+          T.save(key, state);
+          busy = false;
+          return showSpent();
+        }
+        return castFailed(fmt(M.closed, {msg: state.msg}), false);
       }
-      castFailed(fmt(M.cast_refused, {reason: reason}), false);
+      castFailed(fmt(M.cast_refused, {reason: body.message}), false);
     }
 
     function castFailed(text, canRetry) {
@@ -350,10 +461,14 @@
       alarm(text, {retry: canRetry ? send : null});
     }
 
+    function showSpent() {
+      show(null, false);
+      say("");
+      alarm(M.spent);
+    }
+
     function showReceipt(focus) {
       byId("receipt-code").textContent = state.receipt;
-      var board = byId("receipt-board");
-      board.href = board.dataset.base + "?receipt=" + encodeURIComponent(state.receipt);
       say(M.cast_done);
       show("step-receipt", focus);
     }
@@ -373,6 +488,25 @@
       }
     }
 
+    /** The receipt kept on this device, found in the public board fetched without cookies. */
+    async function lookUpReceipt() {
+      var titles = {};
+      candidates().forEach(function (box) { titles[box.dataset.candidate] = box.dataset.title; });
+      var words = {found: M.lookup_found, missing: M.lookup_missing,
+                   not_closed: M.lookup_not_closed, network: M.lookup_network,
+                   nobody: M.nobody, all_abstain: M.all_abstain,
+                   "for": M["for"], against: M.against, abstain: M.abstain};
+      var result;
+      try {
+        result = await R.find(cfg.boardUrl, T.load(key).receipt);
+      } catch (err) {
+        result = {status: "network"};
+      }
+      var box = byId("receipt-lookup-result");
+      R.show(box, result, titles, words);
+      box.dataset.result = result.status;
+    }
+
     // ---- start ----------------------------------------------------------------------------
 
     form.addEventListener("change", onChange);
@@ -380,23 +514,49 @@
     byId("review-back").addEventListener("click", function () { show("step-choose", true); });
     byId("review-cast").addEventListener("click", confirmAndCast);
     byId("receipt-copy").addEventListener("click", copyReceipt);
+    byId("receipt-lookup").addEventListener("click", lookUpReceipt);
+    byId("show-code").addEventListener("click", toggleCode);
+    byId("copy-code-link").addEventListener("click", copyCodeLink);
+    byId("code-form").addEventListener("submit", function (event) {
+      event.preventDefault();
+      useCode(byId("code-input").value);
+    });
 
+    var fragment = codeFromFragment();
     if (!window.crypto || !crypto.subtle || typeof BigInt === "undefined") {
       alarm(M.unsupported);  // WebCrypto needs HTTPS (or localhost) and a current browser
     } else if (state && state.receipt) {
       showReceipt(false);
+    } else if (state && state.spent) {
+      showSpent();
     } else if (state && state.ballot) {
       send();  // reloaded while casting: the identical ballot again
     } else if (cfg.canVote) {
-      show("step-choose", false);
-      restore(state && state.draft);
-      updateCounter();
-      startToken();  // early: fetching the token and casting happen at unrelated moments
+      if (fragment && !state) {
+        byId("code-why").textContent = "";
+        show("step-code", false);
+        useCode(fragment);
+      } else if (!state && cfg.tokenIssued) {
+        askForCode(M.elsewhere);  // issued elsewhere: a new token here could only be refused
+      } else {
+        if (fragment && state) {
+          T.parseCode(fragment).then(T.formatCode).then(function (text) {
+            if (text !== state.code) alarm(M.has_token);
+          }, function () {});
+        }
+        show("step-choose", false);
+        restore(state && state.draft);
+        updateCounter();
+        startToken();  // early: fetching the token and casting happen at unrelated moments
+      }
     }
   }
 
-  var list = document.getElementById("my-polls");
-  if (list) markVotedPolls(list);
   var config = document.getElementById("vote-config");
-  if (config) BallotPage(JSON.parse(config.textContent));
+  if (config) {
+    BallotPage(JSON.parse(config.textContent));
+  } else {
+    var watchConfig = document.getElementById("token-watch-config");
+    if (watchConfig) WatchPage(JSON.parse(watchConfig.textContent));
+  }
 })();
