@@ -127,7 +127,7 @@ def _run_after_commit(s: Session) -> None:
         except Exception as exc:  # noqa: BLE001  (committed already: report, do not undo)
             logging.getLogger(__name__).error(
                 "after-commit step %s failed (%s); run it by hand (docs/threat-model.md)",
-                getattr(action, "__name__", "?"), type(exc).__name__)
+                getattr(getattr(action, "func", action), "__name__", "?"), type(exc).__name__)
 
 
 @event.listens_for(Session, "after_transaction_end")

@@ -7,6 +7,8 @@ import io
 import logging
 import re
 import runpy
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -187,7 +189,7 @@ def test_the_cli_close_deletes_the_private_key_and_rebuilds_the_files(app, clien
 
 def test_a_close_that_rolls_back_keeps_the_key_and_runs_nothing(app, hall, monkeypatch):
     ran = []
-    monkeypatch.setattr(services, "erase_write_order", lambda conn: ran.append(conn))
+    monkeypatch.setattr(services, "erase_write_order", lambda conn, **_: ran.append(conn))
     with app.test_request_context():
         s = db.session()
         services.close_poll(s, "cli", hall["poll_id"])
@@ -230,3 +232,31 @@ def test_a_new_poll_after_a_close_still_issues_tokens(app, client, hall):
     voter = signed_voter(app, client, second)
     assert client.post(f"/api/v1/polls/{second}/ballots",
                        json=voter.ballot([])).status_code == 201
+
+
+def test_the_close_waits_for_older_transactions_before_it_vacuums(app, client, hall):
+    """VACUUM FULL copies a deleted row version that an older transaction might still see
+    (here: one running in another connection when the close commits); the close waits for
+    it to end, so that no copy of a ballot in arrival order stays in the new file."""
+    from tests.ballots.test_secrecy_files import _postgres_files, b64, offsets
+
+    engine = app.extensions["db_engine"]
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's VACUUM FULL and transaction horizon")
+    poll_id = hall["poll_id"]
+    voter = signed_voter(app, client, poll_id)
+    assert client.post(f"/api/v1/polls/{poll_id}/ballots",
+                       json=voter.ballot(["c02"])).status_code == 201
+    older = engine.connect()
+    older.begin()
+    older.execute(text("SELECT pg_current_xact_id()"))  # a running transaction with an xid
+    timer = threading.Timer(1.0, older.commit)
+    timer.start()
+    started = time.monotonic()
+    try:
+        close(app, poll_id)
+    finally:
+        timer.join()
+        older.close()
+    assert time.monotonic() - started >= 0.9
+    assert len(offsets(_postgres_files(app)["ballots"], b64(voter.sig))) == 1
