@@ -1,4 +1,4 @@
-"""A whole vote scripted as PROTOCOL.md's command line allows: `demo`, the deputies' tokens and
+"""A whole vote scripted as docs/protocol.md's command line allows: `demo`, the deputies' tokens and
 anonymous casts over the JSON API, `poll close`, `poll tally`, `poll publish`, and the
 independent verifier against the running site."""
 

@@ -340,7 +340,7 @@ def _int(value) -> int:
 
 
 def _turnout(report: Report, result: dict, ballots: list[dict]) -> None:
-    """PROTOCOL.md: ballots cast ≤ ballots issued, electronic and paper; ballots cast ≤
+    """docs/protocol.md: ballots cast ≤ ballots issued, electronic and paper; ballots cast ≤
     checked in ≤ eligible; ballots issued beyond those checked in only as listed replacements."""
     w = report.words
     paper = result.get("paper") or {}

@@ -1,4 +1,4 @@
-"""The ballot API exactly as PROTOCOL.md fixes it: tokens, the anonymous cast, the board."""
+"""The ballot API exactly as docs/protocol.md fixes it: tokens, the anonymous cast, the board."""
 
 from __future__ import annotations
 

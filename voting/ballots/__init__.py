@@ -1,1 +1,1 @@
-"""Polls, blind-signed tokens and anonymous ballots (PROTOCOL.md)."""
+"""Polls, blind-signed tokens and anonymous ballots (docs/protocol.md)."""

@@ -1,4 +1,4 @@
-"""The ballot API of PROTOCOL.md: the poll, token issuance (signed in) and the anonymous cast.
+"""The ballot API of docs/protocol.md: the poll, token issuance (signed in) and the anonymous cast.
 
 The cast request carries no session: its cookies and credentials are dropped before Flask
 opens a session, so nothing (Flask-Login, the CSRF token, the language switch) can tie it to
@@ -66,7 +66,7 @@ def _install(state) -> None:
 def _json_body() -> dict:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise services.Malformed(_l("Send a JSON object as PROTOCOL.md describes."))
+        raise services.Malformed(_l("Send a JSON object as the protocol describes."))
     return body
 
 

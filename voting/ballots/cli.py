@@ -1,4 +1,4 @@
-"""Polls, blind-signed tokens and anonymous ballots (PROTOCOL.md)."""
+"""Polls, blind-signed tokens and anonymous ballots (docs/protocol.md)."""
 import click
 from flask.cli import AppGroup
 

@@ -2,7 +2,7 @@
 
 The pages only show; the vote itself runs in the browser (static/js/vote.js): it blinds a
 token, has it signed through POST /api/v1/polls/{id}/tokens and casts it anonymously through
-POST /api/v1/polls/{id}/ballots (PROTOCOL.md). The server never learns which ballot is whose.
+POST /api/v1/polls/{id}/ballots (docs/protocol.md). The server never learns which ballot is whose.
 """
 
 from __future__ import annotations

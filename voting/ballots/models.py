@@ -1,4 +1,4 @@
-"""Who took part (TokenIssuance) and what was chosen (Ballot) share no key: see THREAT_MODEL.md."""
+"""Who took part (TokenIssuance) and what was chosen (Ballot) share no key: see docs/threat-model.md."""
 
 from __future__ import annotations
 

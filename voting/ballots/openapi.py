@@ -1,4 +1,4 @@
-"""The hand-written OpenAPI 3.0 description of every /api/v1 route (PROTOCOL.md)."""
+"""The hand-written OpenAPI 3.0 description of every /api/v1 route (docs/protocol.md)."""
 
 from __future__ import annotations
 
@@ -192,7 +192,7 @@ def document() -> dict:
     return {
         "openapi": "3.0.3",
         "info": {"title": "民生实事项目票决 — ballot protocol", "version": "1",
-                 "description": "PROTOCOL.md v1: RFC 9474 " + VARIANT + " blind-signed "
+                 "description": "docs/protocol.md v1: RFC 9474 " + VARIANT + " blind-signed "
                                 "anonymous ballots, public bulletin board, signed results."},
         "paths": PATHS,
         "components": {"schemas": SCHEMAS,

@@ -1,6 +1,6 @@
 """The secretariat's poll pages: polls of a session, a new poll, open and close.
 
-While a poll is open no page shows how many ballots were cast (DESIGN.md: timing is a side
+While a poll is open no page shows how many ballots were cast (docs/threat-model.md: timing is a side
 channel); tokens issued are shown, as the count of deputies who took part.
 """
 

@@ -367,7 +367,7 @@ def normalise_choices(poll: Poll, choices) -> list | dict:
 
 def cast_ballot(db: Session, poll_id: int, msg, msg_prefix, sig, choices) -> tuple[str, bool]:
     """Record one anonymous ballot; returns (receipt, created). The errors come in
-    PROTOCOL.md's order: 400, 409 not open, 403 signature, 422 choices, 409 token spent."""
+    docs/protocol.md's order: 400, 409 not open, 403 signature, 422 choices, 409 token spent."""
     msg_bytes = _decode(msg, "msg", blind_rsa.MSG_LEN)
     prefix_bytes = _decode(msg_prefix, "msg_prefix", blind_rsa.PREFIX_LEN)
     sig_bytes = _decode(sig, "sig")

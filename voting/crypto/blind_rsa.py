@@ -68,7 +68,7 @@ def load_public_key(pem: str) -> rsa.RSAPublicKey:
 
 
 def key_fingerprint(pub: rsa.RSAPublicKey) -> str:
-    """Hex SHA-256 of the DER SubjectPublicKeyInfo (PROTOCOL.md, Keys)."""
+    """Hex SHA-256 of the DER SubjectPublicKeyInfo (docs/protocol.md, Keys)."""
     der = pub.public_bytes(serialization.Encoding.DER,
                            serialization.PublicFormat.SubjectPublicKeyInfo)
     return hashlib.sha256(der).hexdigest()

@@ -1,4 +1,4 @@
-"""Ed25519 signatures over canonical JSON: how a count result is certified (PROTOCOL.md, Keys).
+"""Ed25519 signatures over canonical JSON: how a count result is certified (docs/protocol.md, Keys).
 
 Plain Python on `cryptography`: the server signs with it and the independent verifier checks
 with it. Public keys travel as base64url of the raw 32 bytes; a key's fingerprint is the hex

@@ -55,7 +55,7 @@ def board_entries(ballots: Iterable[dict]) -> list[dict]:
 
 
 def board_digest(ballots: Iterable[dict]) -> str:
-    """PROTOCOL.md: hex SHA-256 of the canonical JSON of the board's ballots list."""
+    """docs/protocol.md: hex SHA-256 of the canonical JSON of the board's ballots list."""
     return sha256_hex(canonical_json(board_entries(ballots)))
 
 
@@ -119,7 +119,7 @@ def count(*, kind: str, candidate_ids: Sequence[str], seats: int, max_choices: i
 
 @dataclass(frozen=True)
 class Turnout:
-    """The numbers of a count that must add up (PROTOCOL.md, Command line): what was issued,
+    """The numbers of a count that must add up (docs/protocol.md, Command line): what was issued,
     what came back, who was present. `replacements`: paper ballots recorded as given to a
     deputy who already held a token."""
 

@@ -1,4 +1,4 @@
-"""`flask poll tally|publish|runoff|open|rotate-key`: the count from the command line (PROTOCOL.md)."""
+"""`flask poll tally|publish|runoff|open|rotate-key`: the count from the command line (docs/protocol.md)."""
 
 from __future__ import annotations
 

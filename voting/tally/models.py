@@ -12,7 +12,7 @@ from voting.db import Base, UTCDateTime, utcnow
 
 
 class PollResult(Base):
-    """The signed result document of one poll (PROTOCOL.md, /result). `document` is the
+    """The signed result document of one poll (docs/protocol.md, /result). `document` is the
     signed body, everything but the signature, exactly as signed."""
 
     __tablename__ = "poll_results"

@@ -30,7 +30,7 @@ STAFF = (Role.SECRETARIAT.value, Role.TELLER.value)
 COUNT_STATUSES = ("closed", "tallied", "published")
 
 
-# ---- public API (PROTOCOL.md) --------------------------------------------------------------
+# ---- public API (docs/protocol.md) --------------------------------------------------------------
 
 @bp.get("/api/v1/keys")
 def api_keys():

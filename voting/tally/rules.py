@@ -2,7 +2,7 @@
 
 The server, the CLI and the independent verifier all count with this module, so a result can
 be re-derived from the public bulletin board alone. Every rule is a setting; the defaults
-follow DESIGN.md ("Poll", "Evaluation"):
+follow the poll settings of docs/protocol.md (selection, for/against, evaluation):
 
 - threshold: "more than half" of a base: the roster (default), the deputies present, or the
   ballots cast. threshold = base // 2 + 1 (the fewest votes that are more than half).

@@ -9,7 +9,7 @@
  * Why a ballot code: the token's randomness (msg, msg_prefix, the PSS salt and the blinding
  * factor r) is derived on the device from a 128-bit random "ballot code" that the server never
  * sees. The same code on another device derives the same blinded message, which the server
- * answers with the same blind signature (PROTOCOL.md), and the same msg, so that only one
+ * answers with the same blind signature (docs/protocol.md), and the same msg, so that only one
  * ballot can ever count. A deputy whose first phone is lost or whose storage was cleared
  * continues with the code; without it, the secretariat issues a recorded paper replacement.
  *

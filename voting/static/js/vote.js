@@ -2,7 +2,7 @@
  * The deputy's pages: the ballot (templates/ballots/vote.html), the list of polls
  * (my_polls.html) and the session page's ballots slot (_deputy_polls.html).
  *
- * Ballot secrecy rests on this order of things (PROTOCOL.md, DESIGN.md "Secrecy"):
+ * Ballot secrecy rests on this order of things (docs/protocol.md, docs/threat-model.md):
  *  1. As soon as an open page of a checked-in deputy learns that the poll is open, the token
  *     is prepared from a new ballot code, SAVED on this device, blinded and signed
  *     (token.js: signed in, the server knows who asks, not what). A lost reply or a reload
