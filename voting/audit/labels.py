@@ -37,7 +37,7 @@ ACTION_LABELS = {
     "poll.officials": _l("Scrutineers and tellers recorded"),
     "poll.tally": _l("Ballots counted and the result signed"),
     "poll.publish": _l("Result published"),
-    "poll.runoff": _l("Runoff poll opened"),
+    "poll.runoff": _l("Runoff poll created (draft)"),
     "poll.replacement": _l("Paper ballot given in place of a deputy's token"),
     "paper.counts": _l("Paper ballots issued and returned recorded"),
     "paper.officials": _l("Paper ballot tellers recorded"),
