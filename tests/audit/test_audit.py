@@ -64,7 +64,7 @@ def test_tampering_is_detected(app, dbs, tamper, bad_seq):
         report = verify_chain(dbs)
         assert not report.ok and report.first_bad_seq == bad_seq
         result = app.test_cli_runner().invoke(args=["audit", "verify"])
-        assert result.exit_code == 1 and f"entry {bad_seq}" in result.output
+        assert result.exit_code == 1 and f"在第 {bad_seq} 条处断裂" in result.output
     finally:
         _restore_guard(dbs)
 
@@ -72,7 +72,7 @@ def test_tampering_is_detected(app, dbs, tamper, bad_seq):
 def test_cli_verify_ok(app, dbs):
     _three_entries(dbs)
     result = app.test_cli_runner().invoke(args=["audit", "verify"])
-    assert result.exit_code == 0 and "3 entries" in result.output
+    assert result.exit_code == 0 and "共 3 条记录，哈希链完整" in result.output
 
 
 def test_public_log_page_and_json(client, dbs):
@@ -112,8 +112,8 @@ def test_a_cut_after_a_signed_count_is_named(app, dbs, poll_key, sitting):
         services.publish_poll(s, user(s, "clerk"), poll.id)
     runner = app.test_cli_runner()
     ok = runner.invoke(args=["audit", "verify"])
-    assert ok.exit_code == 0 and "chain intact" in ok.output
-    assert f"newest at entry {doc['audit_seq']}" in ok.output
+    assert ok.exit_code == 0 and "哈希链完整" in ok.output
+    assert f"最新一份锚定第 {doc['audit_seq']} 条" in ok.output
     last = dbs.scalar(text("SELECT max(seq) FROM audit_entries"))
     assert doc["audit_seq"] == last - 1  # the tally, then the publication
     _drop_guard(dbs)
@@ -122,8 +122,8 @@ def test_a_cut_after_a_signed_count_is_named(app, dbs, poll_key, sitting):
     try:
         assert verify_chain(dbs).ok  # what is left still chains…
         cut = runner.invoke(args=["audit", "verify"])
-        assert cut.exit_code == 1 and "chain intact" not in cut.output
-        assert (f"anchors entry {doc['audit_seq']} ({doc['audit_head']}), but the log ends at "
-                f"entry {last - 3}") in cut.output  # …but no longer holds the anchored entry
+        assert cut.exit_code == 1 and "哈希链完整" not in cut.output
+        assert (f"锚定第 {doc['audit_seq']} 条记录（{doc['audit_head']}），但日志止于第 {last - 3} "
+                "条") in cut.output  # …but no longer holds the anchored entry
     finally:
         _restore_guard(dbs)

@@ -1,5 +1,6 @@
 import click
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 
 from voting import db
 from voting.audit.services import verify_anchored
@@ -15,14 +16,15 @@ def verify_command():
         report = verify_anchored(s)
     chain = report.chain
     if not chain.ok:
-        click.echo(f"BROKEN at entry {chain.first_bad_seq}: {chain.reason}", err=True)
+        click.echo(_("BROKEN at entry %(seq)s: %(reason)s", seq=chain.first_bad_seq,
+                     reason=chain.reason), err=True)
     for fault in report.faults:
-        click.echo(f"CUT: {fault}", err=True)
+        click.echo(_("CUT: %(fault)s", fault=fault), err=True)
     if not report.ok:
         raise SystemExit(1)
-    anchored = (f"; {report.anchors} signed result(s) anchor it, the newest at entry "
-                f"{report.newest_anchor_seq}" if report.anchors else "")
-    click.echo(f"OK: {chain.entries} entries, chain intact{anchored}")
+    anchored = (_("; %(n)s signed result(s) anchor it, the newest at entry %(seq)s",
+                  n=report.anchors, seq=report.newest_anchor_seq) if report.anchors else "")
+    click.echo(_("OK: %(n)s entries, chain intact", n=chain.entries) + anchored)
     if report.newest_anchor_seq is not None and chain.entries > report.newest_anchor_seq:
-        click.echo(f"note: entries {report.newest_anchor_seq + 1}–{chain.entries} are not yet "
-                   "anchored by a signed result")
+        click.echo(_("note: entries %(first)s–%(last)s are not yet anchored by a signed result",
+                     first=report.newest_anchor_seq + 1, last=chain.entries))

@@ -31,6 +31,11 @@ ACTION_LABELS = {
     "suggestion.merge": _l("Suggestion merged into a project"),
     "suggestion.import": _l("Suggestions imported"),
     "round.record": _l("Screening round recorded"),
+    "unit.create": _l("Responsible unit added"),
+    "unit.import": _l("Responsible units imported from the seed documents"),
+    "unit.attach_user": _l("Account attached to a responsible unit"),
+    "unit.detach_user": _l("Account removed from a responsible unit"),
+    "target.amend": _l("Target of a selected project amended"),
     "poll.create": _l("Poll created"),
     "poll.open": _l("Poll opened"),
     "poll.close": _l("Poll closed"),
@@ -54,6 +59,8 @@ OBJECT_LABELS = {
     "project": _l("Project"),
     "suggestion": _l("Suggestion"),
     "screening_round": _l("Screening round"),
+    "unit": _l("Responsible unit"),
+    "project_target": _l("Target"),
     "poll": _l("Poll"),
 }
 
@@ -124,6 +131,8 @@ KEY_LABELS = {
     "teller_accounts": _l("Teller accounts"),
     "scrutineer_account": _l("Scrutineer's account"),
     "by": _l("Settled by"),
+    "old": _l("Old value"),
+    "new": _l("New value"),
 }
 
 # Values that are codes, by the key they appear under.

@@ -3,6 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
@@ -61,8 +62,9 @@ class ChainReport:
         return self.first_bad_seq is None
 
 
-REASONS = {"missing": "an entry is missing before it", "link": "does not link to the previous entry",
-           "hash": "content does not match its hash"}
+REASONS = {"missing": _l("an entry is missing before it"),
+           "link": _l("does not link to the previous entry"),
+           "hash": _l("content does not match its hash")}
 
 
 def _check(db: Session) -> chain.ChainReport:
@@ -107,19 +109,23 @@ def verify_anchored(db: Session) -> AnchorReport:
         if code == "audit_head_missing":
             continue  # signed before results carried an audit_head
         if code == "audit_cut":
-            faults.append(f"the signed result of poll {poll_id} anchors entry {values['seq']} "
-                          f"({head}), but the log ends at entry {values['last']}: entries "
-                          f"{values['last'] + 1}–{values['seq']} (at least) were cut off")
+            faults.append(_l("the signed result of poll %(poll)s anchors entry %(seq)s "
+                             "(%(head)s), but the log ends at entry %(last)s: entries "
+                             "%(first)s–%(seq)s (at least) were cut off", poll=poll_id,
+                             seq=values["seq"], head=head, last=values["last"],
+                             first=values["last"] + 1))
         elif code == "audit_head_after_break":
-            faults.append(f"the signed result of poll {poll_id} anchors {head}, beyond the "
-                          f"break at entry {values['bad']}")
+            faults.append(_l("the signed result of poll %(poll)s anchors %(head)s, beyond the "
+                             "break at entry %(bad)s", poll=poll_id, head=head,
+                             bad=values["bad"]))
         elif code == "audit_head_moved":
-            faults.append(f"the signed result of poll {poll_id} anchors entry {values['seq']}, "
-                          f"but its hash is now at entry {values['at']}")
+            faults.append(_l("the signed result of poll %(poll)s anchors entry %(seq)s, but its "
+                             "hash is now at entry %(at)s", poll=poll_id, seq=values["seq"],
+                             at=values["at"]))
         else:
-            faults.append(f"the signed result of poll {poll_id} anchors {head}, which no entry "
-                          f"of the log has (it ends at entry {values['last']}): the log was "
-                          "cut or rewritten")
+            faults.append(_l("the signed result of poll %(poll)s anchors %(head)s, which no "
+                             "entry of the log has (it ends at entry %(last)s): the log was cut "
+                             "or rewritten", poll=poll_id, head=head, last=values["last"]))
     return AnchorReport(chain=ChainReport(report.entries, report.first_bad_seq,
                                           REASONS.get(report.reason) if report.reason else None),
                         anchors=len(found), newest_anchor_seq=max(found, default=None),
