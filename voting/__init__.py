@@ -45,6 +45,7 @@ def create_app(config: str | None = None, *, instance_path: str | None = None,
     babel.init_app(app, locale_selector=select_locale)
     _init_login(app, login_manager)
     errors.register_handlers(app)
+    _install_cast_privacy(app)
 
     from voting import models  # noqa: F401  (every table on the metadata)
 
@@ -67,13 +68,14 @@ def _init_login(app: Flask, login_manager) -> None:
     from flask_babel import lazy_gettext as _l
 
     from voting import db
-    from voting.auth.services import load_user
+    from voting.auth.services import SessionPolicy, load_user
     from voting.errors import is_api_request, json_error
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in first.")
-    login_manager.user_loader(lambda user_id: load_user(db.session(), user_id))
+    login_manager.user_loader(lambda user_id: load_user(
+        db.session(), user_id, policy=SessionPolicy.from_config(app.config)))
 
     @login_manager.unauthorized_handler
     def _unauthorized():
@@ -83,25 +85,42 @@ def _init_login(app: Flask, login_manager) -> None:
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
-def _register_blueprints(app: Flask) -> None:
-    from voting.audit.routes import bp as audit_bp
-    from voting.auth.routes import bp as auth_bp
-    from voting.ballots.routes import bp as ballots_bp
-    from voting.main import bp as main_bp
-    from voting.pool.routes import bp as pool_bp
-    from voting.sessions.routes import bp as sessions_bp
-    from voting.tally.routes import bp as tally_bp
+def _install_cast_privacy(app: Flask) -> None:
+    """The anonymous cast carries no session and leaves no log line (docs/threat-model.md)."""
+    from voting.api.cast import CastSessionInterface
+    from voting.errors import cast_logger, install_log_filters
 
-    for bp in (main_bp, auth_bp, audit_bp, pool_bp, sessions_bp, ballots_bp, tally_bp):
+    app.session_interface = CastSessionInterface(app.session_interface)
+    install_log_filters(app)
+    cast_logger()
+
+
+def _register_blueprints(app: Flask) -> None:
+    from voting.api import bp as api_bp
+    from voting.audit.routes import bp as audit_bp
+    from voting.auth import account_routes  # noqa: F401  (staff accounts, on auth's blueprint)
+    from voting.auth.routes import bp as auth_bp
+    # ballots, pool and tally: each blueprint's view modules are imported here; none imports another
+    from voting.ballots import deputy, routes as poll_pages  # noqa: F401
+    from voting.ballots.blueprint import bp as ballots_bp
+    from voting.main import bp as main_bp
+    from voting.pool import routes as pool_pages, unit_routes  # noqa: F401
+    from voting.pool.blueprint import bp as pool_bp
+    from voting.sessions.routes import bp as sessions_bp
+    from voting.tally import paper_routes, routes as count_pages  # noqa: F401
+    from voting.tally.blueprint import bp as tally_bp
+
+    for bp in (main_bp, auth_bp, audit_bp, pool_bp, sessions_bp, ballots_bp, tally_bp, api_bp):
         app.register_blueprint(bp)
 
 
 def _register_cli(app: Flask) -> None:
     from voting.audit.cli import audit_cli
+    from voting.auth.cli import account_cli
     from voting.ballots.cli import poll_cli
     from voting.demo import demo_command
     from voting.migrate import db_cli
     import voting.tally.cli  # noqa: F401  (adds tally, publish, runoff, rotate-key to poll_cli)
 
-    for group in (db_cli, audit_cli, poll_cli, demo_command):
+    for group in (db_cli, audit_cli, account_cli, poll_cli, demo_command):
         app.cli.add_command(group)

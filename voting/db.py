@@ -7,7 +7,7 @@ command) commits once or rolls back.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 
 from flask import Flask, current_app, g
@@ -27,6 +27,28 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def get_one(db: Session, model, ident, message, **options):
+    """The row of `model` with this primary key, or NotFound(message): a 404 page or the
+    protocol's 404 JSON at the edge. `options` go to Session.get (e.g. with_for_update)."""
+    from voting.errors import NotFound
+
+    obj = db.get(model, ident, **options)
+    if obj is None:
+        raise NotFound(message)
+    return obj
+
+
+def one_of(column: str, values: Iterable[str | int]) -> str:
+    """The SQL of a CHECK that `column` holds one of `values`: each enum is written once, as
+    its Python tuple, and the constraint is generated from it (the same text a migration froze)."""
+    def literal(value: str | int) -> str:
+        if isinstance(value, int):
+            return str(value)
+        return "'" + value.replace("'", "''") + "'"
+
+    return f"{column} IN ({', '.join(literal(v) for v in values)})"
 
 
 def immutable_ddl(table: str, message: str) -> dict[str, list[str]]:

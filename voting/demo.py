@@ -21,7 +21,7 @@ from voting.auth.models import Role, User
 from voting.auth.services import create_user, set_password
 from voting.db import Base
 from voting.migrate import upgrade
-from voting.sessions import services as sessions
+from voting.sessions import attendance, congresses, roster_import
 from voting.sessions.models import Congress
 
 CONGRESS = "哈尔滨市第十六届人民代表大会"
@@ -95,14 +95,14 @@ def demo_command(deputies: int, credentials: str):
     try:
         staff, staff_password = _staff(s)
         candidates = build_demo_pool(s, staff, year=YEAR)
-        congress = sessions.create_congress(s, staff, name=_congress_name(s), term=16)
-        session = sessions.create_session(s, staff, congress_id=congress.id, name=SESSION,
-                                          year=YEAR)
-        issued = sessions.import_roster(s, staff, congress_id=congress.id,
-                                        filename="demo-roster.csv", data=_roster_csv(deputies))
+        congress = congresses.create_congress(s, staff, name=_congress_name(s), term=16)
+        session = congresses.create_session(s, staff, congress_id=congress.id, name=SESSION,
+                                            year=YEAR)
+        issued = roster_import.import_roster(s, staff, congress_id=congress.id,
+                                             filename="demo-roster.csv", data=_roster_csv(deputies))
         for credential in issued:
-            sessions.check_in(s, staff, session_id=session.id, deputy_id=credential.deputy.id,
-                              by_desk=True)
+            attendance.check_in(s, staff, session_id=session.id, deputy_id=credential.deputy.id,
+                                by_desk=True)
         poll = ballots.create_poll(
             s, staff, session_id=session.id, title=f"{YEAR}年哈尔滨市民生实事项目票决",
             kind="selection", seats=SEATS, max_choices=SEATS, threshold_base="roster",

@@ -187,7 +187,8 @@ def cast_logger() -> logging.Logger:
     return log
 
 
-def _install_log_filters(app) -> None:
+def install_log_filters(app) -> None:
+    """NoCastLines and NoCastDetails on the app's and werkzeug's loggers (create_app)."""
     for log in (app.logger, logging.getLogger("werkzeug")):
         for kind in (NoCastLines, NoCastDetails):
             if not any(isinstance(f, kind) for f in log.filters):
@@ -199,8 +200,6 @@ def register_handlers(app) -> None:
     from werkzeug.exceptions import HTTPException
 
     app.request_class = SafeJSONRequest
-    _install_log_filters(app)
-    cast_logger()
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

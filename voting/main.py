@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from voting import db
 from voting.ballots.models import Poll
-from voting.pool import services as pool
+from voting.pool import projects
 from voting.tally.services import published_results
 
 bp = Blueprint("main", __name__)
@@ -22,6 +22,7 @@ NAV = [
     ("sessions.index", _l("Sessions"), ("secretariat", "teller")),
     ("ballots.manage_index", _l("Polls"), ("secretariat", "teller")),
     ("tally.index", _l("Counting"), ("secretariat", "teller")),
+    ("auth.accounts_page", _l("Accounts"), ("secretariat",)),
     ("sessions.my_sessions", _l("My sessions"), ("deputy",)),
     ("ballots.my_polls", _l("My ballots"), ("deputy",)),
     ("tally.results", _l("Results"), None),
@@ -53,10 +54,10 @@ def _layout_helpers():
 def index():
     """Where the year stands: the funnel of the newest year, polls open now, recent results."""
     s = db.session()
-    years = pool.years(s)
-    funnel = pool.funnel(s, years[0]) if years else None
+    years = projects.years(s)
+    funnel = projects.funnel(s, years[0]) if years else None
     open_polls = s.scalars(select(Poll).where(Poll.status == "open").order_by(Poll.id)).all()
-    return render_template("index.html", funnel=funnel, reached=pool.reached,
+    return render_template("index.html", funnel=funnel, reached=projects.reached,
                            open_polls=open_polls,
                            results=published_results(s)[:3])
 

@@ -40,7 +40,7 @@ from voting.tally import board as boardlib
 
 FILES = ("poll.json", "ballots.json", "result.json", "keys.json", "audit.json")
 RECOUNTED = ("valid_ballots", "invalid_ballots", "threshold", "counts", "elected", "tied",
-             "seats_left", "runoff_candidates", "runoff_reason", "against", "abstain")
+             "seats_left", "runoff_candidates", "runoff_reason")  # + the kind's own fields
 PINNED_FLAGS = ("--signing-key", "--poll-key-fingerprint", "--lang")
 
 OK, FAILED, UNLOADABLE, UNAUTHENTICATED = 0, 1, 2, 3
@@ -309,7 +309,7 @@ def _recount(report: Report, result: dict, ballots: list[dict]) -> None:
         report.check("Recount", False, w("recount_lacks", error=exc))
         return
     wrong = []
-    for name in RECOUNTED:
+    for name in RECOUNTED + boardlib.recounted_fields(result["kind"]):
         if name not in again and name not in result:
             continue
         if again.get(name) != result.get(name):

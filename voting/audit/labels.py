@@ -49,6 +49,11 @@ ACTION_LABELS = {
     "paper.enter": _l("Paper ballot entered by a teller"),
     "paper.resolve": _l("Paper ballot readings reconciled"),
     "paper.resolve_confirm": _l("A teller's reading of a disputed paper ballot recorded"),
+    "paper.withdraw": _l("Paper ballot taken back by the scrutineer"),
+    "account.create": _l("Staff account created"),
+    "account.reset": _l("Staff account's password reset"),
+    "account.activate": _l("Staff account reactivated"),
+    "account.deactivate": _l("Staff account deactivated"),
 }
 
 OBJECT_LABELS = {
@@ -62,6 +67,7 @@ OBJECT_LABELS = {
     "unit": _l("Responsible unit"),
     "project_target": _l("Target"),
     "poll": _l("Poll"),
+    "user": _l("Account"),
 }
 
 KEY_LABELS = {
@@ -133,6 +139,8 @@ KEY_LABELS = {
     "by": _l("Settled by"),
     "old": _l("Old value"),
     "new": _l("New value"),
+    "display_name": _l("Name"),
+    "readings": _l("Readings taken back"),
 }
 
 # Values that are codes, by the key they appear under.

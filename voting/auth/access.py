@@ -3,9 +3,9 @@ from functools import wraps
 from flask import abort, after_this_request, current_app, session
 from flask_login import current_user, login_required, login_user, logout_user
 
-from voting import db
 from voting.auth import services
 from voting.auth.throttle import DEVICE_COOKIE, DEVICE_COOKIE_PATHS, login_throttle, new_device_cookie
+from voting.core.edge import transaction
 
 
 def role_required(*roles: str):
@@ -29,12 +29,12 @@ def sign_in(user) -> None:
     session, committed, whose id goes into the signed cookie; an earlier session in this
     browser ends. The browser also gets a device cookie for the account, which exempts it from
     the account throttle, and the account's delay starts over."""
-    s = db.session()
-    old = session.get("_user_id")
-    if old:
-        services.end_session(s, old)
-    services.start_session(s, user)
-    s.commit()
+    with transaction() as s:
+        old = session.get("_user_id")
+        if old:
+            services.end_session(s, old)
+        services.start_session(s, user,
+                               policy=services.SessionPolicy.from_config(current_app.config))
     session.pop("csrf_token", None)  # a new CSRF token for the new session
     login_user(user)
     login_throttle().succeeded(user.username)
@@ -53,8 +53,7 @@ def sign_out() -> None:
     """End this browser's login session server-side, so a copy of the cookie stops working."""
     session_id = session.get("_user_id")
     if session_id:
-        s = db.session()
-        services.end_session(s, session_id)
-        s.commit()
+        with transaction() as s:
+            services.end_session(s, session_id)
     logout_user()
     session.pop("csrf_token", None)

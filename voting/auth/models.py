@@ -8,7 +8,7 @@ from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from voting.db import Base, UTCDateTime, utcnow
+from voting.db import Base, UTCDateTime, one_of, utcnow
 
 
 class Role(StrEnum):
@@ -28,7 +28,7 @@ def _new_login_token() -> str:
 class User(UserMixin, Base):
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint("role IN ('secretariat', 'teller', 'unit', 'deputy')", name="role"),
+        CheckConstraint(one_of("role", ROLE_VALUES), name="role"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

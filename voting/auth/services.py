@@ -98,11 +98,10 @@ def _session_key(session_id: str) -> str:
     return hashlib.sha256(session_id.encode()).hexdigest()
 
 
-def start_session(db: Session, user: User, *, policy: SessionPolicy | None = None,
+def start_session(db: Session, user: User, *, policy: SessionPolicy,
                   now: datetime | None = None) -> str:
     """A new login session for `user`; returns its id for the cookie (the database keeps only
     the hash). The user's ended and expired sessions are cleared away on the way."""
-    policy = policy or SessionPolicy.from_config(current_app.config)
     now = now or utcnow()
     db.execute(delete(LoginSession).where(
         LoginSession.user_id == user.id,
@@ -132,12 +131,11 @@ def end_user_sessions(db: Session, user_id: int, *, now: datetime | None = None)
     return result.rowcount
 
 
-def load_user(db: Session, user_id: str, *, policy: SessionPolicy | None = None,
+def load_user(db: Session, user_id: str, *, policy: SessionPolicy,
               now: datetime | None = None) -> User | None:
     """The user of a live login session, or None when it was ended, has been idle too long, has
     outlived its lifetime or its user is inactive. Renews the last-seen mark at most once a
     touch interval and ends a session found expired (flushed; the request edge commits)."""
-    policy = policy or SessionPolicy.from_config(current_app.config)
     now = now or utcnow()
     row = db.get(LoginSession, _session_key(user_id))
     if row is None or row.ended_at is not None:

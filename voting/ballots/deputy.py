@@ -20,11 +20,12 @@ from sqlalchemy.orm import Session, selectinload
 from voting import db
 from voting.auth.access import role_required
 from voting.auth.models import Role
+from voting.ballots import kinds
 from voting.ballots.models import Poll, PollCandidate, TokenIssuance
-from voting.ballots.routes import bp
+from voting.ballots.blueprint import bp
 from voting.pool.models import Project
 from voting.sessions.models import CongressSession, Deputy
-from voting.sessions.services import deputy_of_user, is_checked_in
+from voting.sessions.attendance import deputy_of_user, is_checked_in
 
 DEPUTY = Role.DEPUTY.value
 
@@ -108,15 +109,17 @@ def _candidates(s: Session, poll: Poll) -> list[tuple[PollCandidate, Project | N
     return [(c, projects.get(c.project_id)) for c in poll.candidates]
 
 
+@bp.app_template_global("ballot_kind")
+def _ballot_kind(name: str) -> kinds.Kind:
+    """Templates (and macros imported without context) ask a poll's kind for its partial:
+    `ballot_kind(poll.kind).template`."""
+    return kinds.get(name)
+
+
 def _messages(poll: Poll) -> dict[str, str]:
-    """The script's words, translated here: vote.js holds no text of its own."""
-    selection = poll.kind == "selection"
+    """The script's words, translated here: vote.js holds no text of its own. The kind
+    gives its own (counter, limit, the names of its marks)."""
     return {
-        "counter": _("Selected {n} / at most {max}") if selection
-        else _("For {n} / at most {max}"),
-        "limit": _("You can choose at most {max}. Clear one before choosing another.")
-        if selection else _("You can vote for at most {max}. Change one to against or "
-                            "abstain first."),
         "unsupported": _("This browser cannot prepare a secret ballot here: it needs a secure "
                          "(https) connection and a current browser. Ask the secretariat for "
                          "help."),
@@ -167,11 +170,9 @@ def _messages(poll: Poll) -> dict[str, str]:
         "cast_done": _("Your ballot has been cast and recorded."),
         "review_mark": _("{title}: {mark}"),
         "abstain_all": _("Abstain: choose none of the projects"),
-        "for": _("For"),
-        "against": _("Against"),
-        "abstain": _("Abstain"),
         "copied": _("Receipt copied."),
         "voted_here": _("Voted on this device"),
+        **kinds.of(poll).messages(_),
     }
 
 

@@ -5,6 +5,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from voting.ballots import kinds
 from voting.ballots.services import DEFAULT_SEATS
 
 
@@ -15,9 +16,10 @@ class CheckboxesField(SelectMultipleField):
 
 class PollForm(FlaskForm):
     title = StringField(_l("Title of the poll"), validators=[DataRequired(), Length(max=200)])
-    kind = RadioField(_l("Ballot form"), default="selection", choices=[
-        SelectChoice("selection", _l("Approve at most the given number of projects (差额票决)")),
-        SelectChoice("for_against", _l("For, against or abstain on each project"))])
+    # The kinds the form offers, from the registry (evaluation is opened over a year's
+    # selected projects, not here).
+    kind = RadioField(_l("Ballot form"), default="selection", choices=lambda: [
+        SelectChoice(k.name, k.label) for k in kinds.all_kinds() if k.offered])
     seats = IntegerField(_l("Seats"), default=DEFAULT_SEATS,
                          validators=[InputRequired(), NumberRange(1, 500)])
     max_choices = IntegerField(_l("Most choices on one ballot"), default=DEFAULT_SEATS,

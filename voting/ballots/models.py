@@ -4,23 +4,43 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (JSON, Boolean, CheckConstraint, ForeignKey, LargeBinary, String, Text,
+                        UniqueConstraint)
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import ColumnElement
 
+from voting.ballots import kinds
 from voting.db import Base, UTCDateTime, utcnow
 
 POLL_STATUSES = ("draft", "open", "closed", "tallied", "published")
-POLL_KINDS = ("selection", "for_against", "evaluation")
 THRESHOLD_BASES = ("roster", "present", "cast")
+
+
+class RegisteredKinds(ColumnElement[bool]):
+    """`kind IN (…)` over the kinds registered (voting.ballots.kinds), written out when the
+    DDL is compiled: the one list of kinds is the registry's."""
+
+    type = Boolean()
+    inherit_cache = True
+
+
+@compiles(RegisteredKinds)
+def _registered_kinds(element, compiler, **kw) -> str:
+    return kinds.check_sql("kind")
 
 
 class Poll(Base):
     __tablename__ = "polls"
     __table_args__ = (
         CheckConstraint("status IN ('draft', 'open', 'closed', 'tallied', 'published')", name="status"),
-        CheckConstraint("kind IN ('selection', 'for_against', 'evaluation')", name="kind"),
+        CheckConstraint(RegisteredKinds(), name="kind"),
         CheckConstraint("threshold_base IN ('roster', 'present', 'cast')", name="threshold_base"),
-        CheckConstraint("seats >= 1 AND max_choices >= 1", name="seats"),
+        # Null where the kind has no seats (evaluation): the kind's settings() decides.
+        CheckConstraint("(seats IS NULL OR seats >= 1) AND (max_choices IS NULL OR max_choices >= 1)",
+                        name="seats"),
+        CheckConstraint("present_at_close IS NULL OR (present_at_close >= 0 AND "
+                        "present_at_close <= eligible_at_close)", name="turnout_at_close"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -28,8 +48,8 @@ class Poll(Base):
     title: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(20), default="selection")
     status: Mapped[str] = mapped_column(String(20), default="draft")
-    seats: Mapped[int]
-    max_choices: Mapped[int]
+    seats: Mapped[int | None]
+    max_choices: Mapped[int | None]
     threshold_base: Mapped[str] = mapped_column(String(20), default="roster")
     # A runoff (tie at the last seat) or further poll (too few over the threshold) names its parent.
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("polls.id"))
@@ -39,6 +59,10 @@ class Poll(Base):
     # Poll-level times only (PROTOCOL: "no time finer than the poll itself").
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The roster and the deputies present when the poll closed: the count's turnout, which a
+    # check-in after the close (for a later poll of the session) does not change.
+    eligible_at_close: Mapped[int | None]
+    present_at_close: Mapped[int | None]
 
     candidates: Mapped[list[PollCandidate]] = relationship(
         back_populates="poll", order_by="PollCandidate.position", cascade="all, delete-orphan")

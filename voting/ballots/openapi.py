@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from voting.ballots import kinds
 from voting.crypto.blind_rsa import VARIANT
 
 
@@ -29,14 +30,10 @@ POLL_ID = {"name": "poll_id", "in": "path", "required": True, "schema": INT}
 CSRF = {"name": "X-CSRFToken", "in": "header", "required": True, "schema": STR,
         "description": "the csrf_token from /api/v1/auth/login or /api/v1/auth/me"}
 
-SELECTION_CHOICES = {"type": "array", "items": STR, "uniqueItems": True,
-                     "description": "selection: distinct candidate ids, at most max_choices"}
-FOR_AGAINST_CHOICES = {"type": "object",
-                       "additionalProperties": {"type": "string",
-                                                "enum": ["for", "against", "abstain"]},
-                       "description": "for_against: candidate id → mark; candidates left out "
-                                      "abstain; at most max_for (= max_choices) \"for\" marks"}
-CHOICES = {"oneOf": [SELECTION_CHOICES, FOR_AGAINST_CHOICES]}
+# Each kind describes its own choices (voting/ballots/kinds/); an empty object fits several.
+CHOICES = {"anyOf": [k.choices_schema for k in kinds.all_kinds()]}
+SEATS = {"type": "integer", "nullable": True,
+         "description": "null for a kind without seats (evaluation)"}
 
 SCHEMAS = {
     "Error": _obj(["error", "message"], error=STR, message=STR),
@@ -44,9 +41,9 @@ SCHEMAS = {
         ["id", "title", "kind", "status", "seats", "max_choices", "candidates",
          "public_key_pem", "key_fingerprint", "variant"],
         id=INT, title=STR,
-        kind={"type": "string", "enum": ["selection", "for_against"]},
+        kind={"type": "string", "enum": list(kinds.names())},
         status={"type": "string", "enum": ["draft", "open", "closed", "tallied", "published"]},
-        seats=INT, max_choices=INT,
+        seats=SEATS, max_choices=SEATS,
         threshold_base={"type": "string", "enum": ["roster", "present", "cast"],
                         "description": "what the threshold is more than half of"},
         parent_id={"type": "integer", "nullable": True,
@@ -58,7 +55,9 @@ SCHEMAS = {
         max_for={"type": "integer",
                  "description": "for_against polls only: the most \"for\" marks on a ballot"},
         marks={"type": "array", "items": STR,
-               "description": "for_against polls only: [\"for\", \"against\", \"abstain\"]"}),
+               "description": "the marks of a kind that marks each candidate: for_against "
+                              "[\"for\", \"against\", \"abstain\"]; evaluation "
+                              "[\"satisfied\", \"basic\", \"dissatisfied\", \"abstain\"]"}),
     "BoardBallot": _obj(["msg", "msg_prefix", "sig", "choices", "receipt"],
                         msg=B64, msg_prefix=B64, sig=B64, choices=CHOICES, receipt=HEX),
     "Board": _obj(["poll_id", "key_fingerprint", "ballots"], poll_id=INT, key_fingerprint=HEX,
@@ -69,10 +68,20 @@ SCHEMAS = {
          "valid_ballots", "seats", "threshold", "counts", "elected", "tied",
          "key_fingerprint", "board_digest", "audit_head", "signing_key", "signature"],
         poll_id=INT, title=STR, eligible=INT, checked_in=INT, tokens_issued=INT,
-        ballots_cast=INT, valid_ballots=INT, seats=INT,
+        ballots_cast=INT, valid_ballots=INT, seats=SEATS,
         threshold={"type": "integer", "description": "the fewest votes needed to be elected"},
-        counts={"type": "object", "additionalProperties": INT,
-                "description": "every candidate id → votes, zeros too"},
+        counts={"type": "object",
+                "additionalProperties": {"anyOf": [INT, {"type": "object",
+                                                         "additionalProperties": INT}]},
+                "description": "every candidate id → votes, zeros too (evaluation: → "
+                               "{mark: count})"},
+        ratings={"type": "object", "additionalProperties": {
+                     "type": "string", "enum": ["satisfied", "basic", "dissatisfied"]},
+                 "description": "evaluation polls only: candidate id → rating"},
+        rectify={"type": "array", "items": STR,
+                 "description": "evaluation polls only: rated dissatisfied, candidate order"},
+        overall_rate={"type": "string", "nullable": True,
+                      "description": "evaluation polls only: percent, two places (\"98.56\")"},
         elected={"type": "array", "items": STR,
                  "description": "rank order: votes descending, then candidate order"},
         tied={"type": "array", "items": STR,

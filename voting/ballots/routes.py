@@ -6,7 +6,7 @@ channel); tokens issued are shown, as the count of deputies who took part.
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -16,14 +16,13 @@ from voting import db
 from voting.auth.access import role_required
 from voting.auth.models import Role
 from voting.ballots import services
+from voting.ballots.blueprint import bp
 from voting.ballots.forms import CloseForm, OpenForm, PollForm
 from voting.ballots.models import Poll
-from voting.core.forms import show_error
-from voting.errors import DomainError
+from voting.core.edge import committed
 from voting.sessions.models import CongressSession
-from voting.sessions.services import get_session, quorum
-
-bp = Blueprint("ballots", __name__)
+from voting.sessions.attendance import quorum
+from voting.sessions.congresses import get_session
 
 SECRETARIAT = Role.SECRETARIAT.value
 STAFF = (Role.SECRETARIAT.value, Role.TELLER.value)
@@ -71,18 +70,15 @@ def manage_new(session_id: int):
     if form.validate():
         # Keep the pool's order whatever order the browser sent the boxes in.
         chosen = [p.id for p in projects if p.id in set(form.projects.data)]
-        try:
+        with committed(form) as done:
             poll = services.create_poll(
                 s, current_user, session_id=session_id, title=form.title.data,
                 kind=form.kind.data, seats=form.seats.data, max_choices=form.max_choices.data,
                 threshold_base=form.threshold_base.data, candidate_project_ids=chosen,
                 key_bits=current_app.config["POLL_KEY_BITS"])
-            s.commit()
+        if done.ok:
             flash(_("Poll created. Read out the key fingerprint before opening it."), "success")
             return redirect(url_for(".manage_poll", poll_id=poll.id))
-        except DomainError as exc:
-            s.rollback()
-            show_error(form, exc)
     return _render_new(congress_session, form, projects, 422)
 
 
@@ -122,15 +118,11 @@ def manage_close(poll_id: int):
 def _change_status(poll_id: int, form, change, form_name: str, done: str):
     """Open or close after the confirm box: commit and say so, or show why not."""
     if form.validate_on_submit():
-        s = db.session()
-        try:
-            change(s, current_user, poll_id)
-            s.commit()
+        with committed() as outcome:
+            change(db.session(), current_user, poll_id)
+        if outcome.ok:
             flash(done, "success")
             return redirect(url_for(".manage_poll", poll_id=poll_id))
-        except DomainError as exc:
-            s.rollback()
-            flash(str(exc.message), "error")
     return _render_poll(poll_id, status=422, **{form_name: form})
 
 
@@ -157,7 +149,7 @@ def board(poll_id: int):
 def _board_lookup(poll) -> dict:
     """What board.js needs to find a receipt locally: the public board's URL, the titles and
     its words (it holds none of its own)."""
-    return {"boardUrl": url_for(".api_board", poll_id=poll.id), "pageSize": BOARD_PAGE_SIZE,
+    return {"boardUrl": url_for("api.board", poll_id=poll.id), "pageSize": BOARD_PAGE_SIZE,
             "titles": {c.candidate_id: c.title for c in poll.candidates},
             "messages": {
                 "found": _("Your ballot is on the board and counted as cast:"),
@@ -171,6 +163,3 @@ def _board_lookup(poll) -> dict:
                 "all_abstain": _("(abstains on every candidate)"),
                 "for": _("For"), "against": _("Against"), "abstain": _("Abstain"),
             }}
-
-
-from voting.ballots import api, deputy  # noqa: E402,F401  (the API and deputy pages, on this bp)

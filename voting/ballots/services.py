@@ -19,18 +19,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from voting.audit.services import record
+from voting.ballots import kinds
 from voting.ballots.models import (THRESHOLD_BASES, Ballot, Poll, PollCandidate, PollKey,
                                    TokenIssuance)
 from voting.crypto import blind_rsa
 from voting.crypto.encoding import b64url_decode, b64url_encode
-from voting.db import after_commit, utcnow
-from voting.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from voting.db import after_commit, get_one, utcnow
+from voting.errors import Conflict, DomainError, Forbidden, Invalid
 from voting.pool.models import Project
 from voting.sessions.models import CongressSession
-from voting.sessions.services import deputy_for_user, get_session, is_checked_in, quorum
+from voting.sessions.attendance import deputy_for_user, is_checked_in, quorum
+from voting.sessions.congresses import get_session
 
-KINDS = ("selection", "for_against")
-MARKS = ("for", "against", "abstain")
 DEFAULT_SEATS = 10
 TITLE_MAX = 200
 RANDOM_BYTES = 16  # ballot ids and receipts: 128 random bits, hex
@@ -46,10 +46,7 @@ class Malformed(DomainError):
 # ---- polls ---------------------------------------------------------------------------------
 
 def get_poll(db: Session, poll_id: int) -> Poll:
-    poll = db.get(Poll, poll_id)
-    if poll is None:
-        raise NotFound(_l("No such poll."))
-    return poll
+    return get_one(db, Poll, poll_id, _l("No such poll."))
 
 
 def polls_of_session(db: Session, session_id: int) -> list[Poll]:
@@ -80,20 +77,23 @@ def _candidates_from_projects(db: Session, project_ids: list[int]) -> list[tuple
 
 
 def create_poll(db: Session, actor, *, session_id: int, title: str, kind: str = "selection",
-                seats: int = DEFAULT_SEATS, max_choices: int | None = None,
+                seats: int | None = DEFAULT_SEATS, max_choices: int | None = None,
                 threshold_base: str = "roster", candidate_project_ids: list[int] | None = None,
                 candidates: list[tuple] | None = None, parent_id: int | None = None,
                 key_bits: int = 3072) -> Poll:
     """A draft poll with its own RSA key. Candidates come from projects (ids c01.. in the order
-    given) or as (id, title[, project_id]) tuples keeping their ids (runoffs)."""
+    given) or as (id, title[, project_id]) tuples keeping their ids (runoffs). The kind
+    checks its seats and most choices (null for a kind without seats)."""
     session = get_session(db, session_id)
     title = (title or "").strip()
     if not title:
         raise Invalid(_l("A value is required."), field="title")
     if len(title) > TITLE_MAX:
         raise Invalid(_l("At most %(n)s characters.", n=TITLE_MAX), field="title")
-    if kind not in KINDS:
-        raise Invalid(_l("Unknown kind of poll."), field="kind")
+    try:
+        ballot_kind = kinds.get(kind)
+    except kinds.UnknownKind:
+        raise Invalid(_l("Unknown kind of poll."), field="kind") from None
     if threshold_base not in THRESHOLD_BASES:
         raise Invalid(_l("Unknown threshold base."), field="threshold_base")
     if (candidate_project_ids is None) == (candidates is None):
@@ -107,13 +107,7 @@ def create_poll(db: Session, actor, *, session_id: int, title: str, kind: str = 
             raise Invalid(_l("A project is listed twice."), field="candidates")
     if not rows:
         raise Invalid(_l("Choose at least one candidate."), field="candidates")
-    if not isinstance(seats, int) or not 1 <= seats <= len(rows):
-        raise Invalid(_l("Seats must be from 1 to the number of candidates (%(n)s).",
-                         n=len(rows)), field="seats")
-    max_choices = seats if max_choices is None else max_choices
-    if not isinstance(max_choices, int) or not 1 <= max_choices <= len(rows):
-        raise Invalid(_l("The most choices must be from 1 to the number of candidates "
-                         "(%(n)s).", n=len(rows)), field="max_choices")
+    seats, max_choices = ballot_kind.settings(seats, max_choices, len(rows))
     if parent_id is not None:
         get_poll(db, parent_id)
 
@@ -164,13 +158,15 @@ def close_poll(db: Session, actor, poll_id: int) -> Poll:
     poll = _locked_poll(db, poll_id, True)
     if poll.status != "open":
         raise Conflict(_l("Only an open poll can be closed."), code="not_open")
+    q = quorum(db, db.get(CongressSession, poll.session_id))
     poll.status = "closed"
     poll.closed_at = utcnow()
+    poll.eligible_at_close, poll.present_at_close = q.expected, q.present
     db.flush()
     db.execute(delete(PollKey).where(PollKey.poll_id == poll.id))
     _rewrite_in_key_order(db, poll.id)
     record(db, actor, "poll.close", "poll", poll.id, tokens_issued=tokens_issued(db, poll.id),
-           ballots_cast=ballots_cast(db, poll.id))
+           ballots_cast=ballots_cast(db, poll.id), present=q.present, expected=q.expected)
     closing_xid = None
     if db.get_bind().dialect.name == "postgresql":
         closing_xid = db.execute(text("SELECT pg_current_xact_id()::text")).scalar()
@@ -248,16 +244,15 @@ def ballots_cast(db: Session, poll_id: int) -> int:
 
 
 def poll_document(poll: Poll) -> dict:
-    """GET /api/v1/polls/{id}. A for_against poll adds `max_for` and `marks`."""
+    """GET /api/v1/polls/{id}, with the fields the poll's kind adds (for_against: `max_for`
+    and `marks`; evaluation: `marks`)."""
     doc = {"id": poll.id, "title": poll.title, "kind": poll.kind, "status": poll.status,
            "seats": poll.seats, "max_choices": poll.max_choices,
            "threshold_base": poll.threshold_base, "parent_id": poll.parent_id,
            "candidates": [{"id": c.candidate_id, "title": c.title} for c in poll.candidates],
            "public_key_pem": poll.public_key_pem, "key_fingerprint": poll.key_fingerprint,
            "variant": blind_rsa.VARIANT}
-    if poll.kind == "for_against":
-        doc["max_for"] = poll.max_choices
-        doc["marks"] = list(MARKS)
+    doc.update(kinds.of(poll).document_fields(poll))
     return doc
 
 
@@ -335,34 +330,9 @@ def _well_formed_choices(choices) -> None:
 
 
 def normalise_choices(poll: Poll, choices) -> list | dict:
-    """Checked and in canonical form: selection → sorted ids; for_against → {id: mark} by id."""
-    known = {c.candidate_id for c in poll.candidates}
-    if poll.kind == "selection":
-        if not isinstance(choices, list):
-            raise Invalid(_l("This poll takes a list of candidate ids."), code="bad_choices")
-        if len(set(choices)) != len(choices):
-            raise Invalid(_l("A candidate is chosen twice."), code="bad_choices")
-        unknown = sorted(set(choices) - known)
-        if unknown:
-            raise Invalid(_l("Unknown candidate: %(ids)s.", ids=", ".join(unknown)),
-                          code="bad_choices")
-        if len(choices) > poll.max_choices:
-            raise Invalid(_l("At most %(n)s candidates may be chosen.", n=poll.max_choices),
-                          code="bad_choices")
-        return sorted(choices)
-    if not isinstance(choices, dict):
-        raise Invalid(_l("This poll takes an object of marks per candidate."),
-                      code="bad_choices")
-    unknown = sorted(set(choices) - known)
-    if unknown:
-        raise Invalid(_l("Unknown candidate: %(ids)s.", ids=", ".join(unknown)),
-                      code="bad_choices")
-    if any(mark not in MARKS for mark in choices.values()):
-        raise Invalid(_l("Each mark must be for, against or abstain."), code="bad_choices")
-    if sum(mark == "for" for mark in choices.values()) > poll.max_choices:
-        raise Invalid(_l("At most %(n)s candidates may be voted for.", n=poll.max_choices),
-                      code="bad_choices")
-    return dict(sorted(choices.items()))
+    """Checked by the poll's kind and in its canonical form (selection: sorted ids;
+    for_against, evaluation: {id: mark} by id)."""
+    return kinds.of(poll).normalise(poll, choices)
 
 
 def cast_ballot(db: Session, poll_id: int, msg, msg_prefix, sig, choices) -> tuple[str, bool]:
@@ -411,10 +381,8 @@ def _poll_for_share(db: Session, poll_id: int) -> Poll:
 
 
 def _locked_poll(db: Session, poll_id: int, lock) -> Poll:
-    poll = db.get(Poll, poll_id, with_for_update=lock, populate_existing=True)
-    if poll is None:
-        raise NotFound(_l("No such poll."))
-    return poll
+    return get_one(db, Poll, poll_id, _l("No such poll."), with_for_update=lock,
+                   populate_existing=True)
 
 
 def _status(db: Session, poll_id: int) -> str:

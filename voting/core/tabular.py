@@ -57,6 +57,11 @@ class ImportResult:
     def ok(self) -> bool:
         return not self.errors
 
+    def refuse_unless_ok(self) -> None:
+        """All rows or none: a file with any problem raises ImportRefused listing every one."""
+        if self.errors:
+            raise ImportRefused(self.errors)
+
 
 class ImportRefused(Invalid):
     """Raised by services given a file with problems; nothing was changed."""

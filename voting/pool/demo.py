@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from voting import REPO_ROOT
-from voting.pool import services
+from voting.pool import projects, rounds, units, values
 from voting.pool.models import Project
 
 CANDIDATES_DIR = REPO_ROOT / "candidates"
@@ -32,34 +32,36 @@ def _load(name: str) -> dict:
     return json.loads((CANDIDATES_DIR / name).read_text(encoding="utf-8"))
 
 
-def _values(doc: dict, item: dict, year: int) -> services.ProjectValues:
+def _values(doc: dict, item: dict, year: int) -> values.ProjectValues:
     source = f"{doc['scope']} {doc['year']}：{doc['source']['title']}"
-    return services.ProjectValues(
+    return values.ProjectValues(
         title=item["title"], year=year, field=item.get("field") or "",
         content=item.get("content") or "", significance=item.get("significance") or "",
-        targets=[services.Target(t["metric"], t["unit"], Decimal(t["value"]))
+        targets=[values.Target(t["metric"], t["unit"], Decimal(t["value"]))
                  for t in item.get("targets") or []],
         investment_wan_yuan=(Decimal(item["investment_wan_yuan"])
                              if item.get("investment_wan_yuan") else None),
         lead_unit=item.get("lead_unit") or "",
         responsible_units=list(item.get("responsible_units") or []),
-        source=source[:services.SOURCE_MAX])
+        source=source[:values.SOURCE_MAX])
 
 
 def build_demo_pool(db: Session, actor, year: int = 2023) -> list[Project]:
     """The 15 candidate projects of `year` after the two rounds. Safe to call again: if the
-    year already has projects, it changes nothing and returns the year's candidates."""
+    year already has projects, it changes nothing and returns the year's candidates. The
+    units the seed documents name are created first (one per distinct name)."""
+    units.import_seed_units(db, actor, sorted(CANDIDATES_DIR.glob("*.json")))
     if db.scalar(select(Project.id).where(Project.year == year).limit(1)) is not None:
-        return services.projects_in_stage(db, year, "candidate")
+        return projects.projects_in_stage(db, year, "candidate")
     selected_doc = _load(SELECTED_FILE)
     selection = selected_doc["selection"]
     steps = selection["steps"]
-    selected = [services.create_project(db, actor, _values(selected_doc, item, year))
+    selected = [projects.create_project(db, actor, _values(selected_doc, item, year))
                 for item in selected_doc["projects"]]
     others = []
     for name in OTHER_FILES:
         doc = _load(name)
-        others += [services.create_project(db, actor, _values(doc, item, year))
+        others += [projects.create_project(db, actor, _values(doc, item, year))
                    for item in doc["projects"]]
     total = len(selected) + len(others)
     honest = (f"（演示数据说明：原文储备库共{selection['pool']}个项目，但只公布了最终入选的"
@@ -67,13 +69,13 @@ def build_demo_pool(db: Session, actor, year: int = 2023) -> list[Project]:
               f"除这{len(selected)}个2023年项目外，其余为其他年份、地区的真实项目，"
               "按原文的备选、候选项目数代入筛选。原文未载明决定日期。）")
     alternatives = selected + others[:ALTERNATIVES - len(selected)]
-    services.record_round(
+    rounds.record_round(
         db, actor, year=year, from_stage="pool",
         project_ids_advanced=[p.id for p in alternatives], body=steps[0]["by"], decided_on=None,
         rationale=f"{steps[0]['text']}，{steps[1]['text']}。{honest}")
     candidates = selected + others[:CANDIDATES - len(selected)]
-    services.record_round(
+    rounds.record_round(
         db, actor, year=year, from_stage="alternative",
         project_ids_advanced=[p.id for p in candidates], body=steps[2]["by"], decided_on=None,
         rationale=f"{steps[2]['text']}；{steps[3]['text']}。{honest}")
-    return services.projects_in_stage(db, year, "candidate")
+    return projects.projects_in_stage(db, year, "candidate")

@@ -3,10 +3,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (DDL, CheckConstraint, Date, ForeignKey, Numeric, String, Text,
+                        UniqueConstraint, event)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from voting.db import Base, UTCDateTime, make_immutable, utcnow
+from voting.db import Base, UTCDateTime, make_immutable, one_of, utcnow
 
 # The order of the funnel. A project moves only through recorded screening rounds.
 STAGES = ("pool", "alternative", "candidate", "selected")
@@ -15,7 +16,7 @@ STAGES = ("pool", "alternative", "candidate", "selected")
 class Project(Base):
     __tablename__ = "projects"
     __table_args__ = (
-        CheckConstraint("stage IN ('pool', 'alternative', 'candidate', 'selected')", name="stage"),
+        CheckConstraint(one_of("stage", STAGES), name="stage"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -24,8 +25,10 @@ class Project(Base):
     content: Mapped[str] = mapped_column(Text, default="")  # 内容
     significance: Mapped[str] = mapped_column(Text, default="")  # 意义
     investment_wan_yuan: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))  # 估算投资, 万元
-    lead_unit: Mapped[str] = mapped_column(String(200), default="")  # 牵头单位
-    responsible_units: Mapped[str] = mapped_column(Text, default="")  # 责任单位, "、"-separated
+    # The display copy of the unit links below (牵头单位; 责任单位 "、"-separated), written only
+    # together with them by voting.pool.units.set_project_units: pages and open data read these.
+    lead_unit: Mapped[str] = mapped_column(String(200), default="")
+    responsible_units: Mapped[str] = mapped_column(Text, default="")
     year: Mapped[int]
     stage: Mapped[str] = mapped_column(String(20), default="pool")
     source: Mapped[str] = mapped_column(String(200), default="")  # where the data comes from
@@ -36,6 +39,19 @@ class Project(Base):
     # The suggestions merged into this project.
     suggestions: Mapped[list[Suggestion]] = relationship(back_populates="project",
                                                          order_by="Suggestion.id")
+    unit_links: Mapped[list[ProjectUnit]] = relationship(
+        back_populates="project", order_by="(ProjectUnit.role, ProjectUnit.position)",
+        cascade="all, delete-orphan")
+
+    @property
+    def lead(self) -> Unit | None:
+        """The lead unit (牵头单位) as an entity, or None when the source names none."""
+        return next((link.unit for link in self.unit_links if link.role == "lead"), None)
+
+    @property
+    def units(self) -> list[Unit]:
+        """The responsible units (责任单位) in the order the source lists them."""
+        return [link.unit for link in self.unit_links if link.role == "responsible"]
 
 
 class ProjectTarget(Base):
@@ -52,6 +68,112 @@ class ProjectTarget(Base):
     value: Mapped[Decimal] = mapped_column(Numeric(18, 4))
 
     project: Mapped[Project] = relationship(back_populates="targets")
+    amendments: Mapped[list[TargetAmendment]] = relationship(
+        back_populates="target", order_by="TargetAmendment.id")
+
+
+class TargetAmendment(Base):
+    """A change to a target of a selected project. Once selected, a target's id is what a
+    progress report points at: it is never deleted or renumbered, and every change of its
+    metric, unit or value is recorded here (who, when, why, before and after). Never edited."""
+
+    __tablename__ = "target_amendments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target_id: Mapped[int] = mapped_column(ForeignKey("project_targets.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    amended_by: Mapped[str] = mapped_column(String(80))
+    amended_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    old_metric: Mapped[str] = mapped_column(String(200))
+    old_unit: Mapped[str] = mapped_column(String(40))
+    old_value: Mapped[Decimal] = mapped_column(Numeric(18, 4))
+    new_metric: Mapped[str] = mapped_column(String(200))
+    new_unit: Mapped[str] = mapped_column(String(40))
+    new_value: Mapped[Decimal] = mapped_column(Numeric(18, 4))
+
+    target: Mapped[ProjectTarget] = relationship(back_populates="amendments")
+
+
+# ---- responsible units -----------------------------------------------------------------
+
+UNIT_ROLES = ("lead", "responsible")
+
+
+class Unit(Base):
+    """A responsible unit (责任单位), e.g. 省教育厅: it reports progress on its projects through
+    the users attached to it (role `unit`)."""
+
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    members: Mapped[list[UnitMember]] = relationship(back_populates="unit",
+                                                     order_by="UnitMember.user_id")
+    project_links: Mapped[list[ProjectUnit]] = relationship(back_populates="unit")
+
+
+class UnitMember(Base):
+    """A user who reports for a unit."""
+
+    __tablename__ = "unit_members"
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    unit: Mapped[Unit] = relationship(back_populates="members")
+    user = relationship("User")
+
+
+class ProjectUnit(Base):
+    """A unit's part in a project: its one lead unit (position 1) or one of its responsible
+    units, in the source's order. The primary key makes a second lead impossible."""
+
+    __tablename__ = "project_units"
+    __table_args__ = (
+        UniqueConstraint("project_id", "role", "unit_id"),
+        CheckConstraint(one_of("role", UNIT_ROLES), name="role"),
+        CheckConstraint("position >= 1 AND (role = 'responsible' OR position = 1)",
+                        name="position"),
+    )
+
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"),
+                                            primary_key=True)
+    role: Mapped[str] = mapped_column(String(20), primary_key=True)
+    position: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+
+    project: Mapped[Project] = relationship(back_populates="unit_links")
+    unit: Mapped[Unit] = relationship(back_populates="project_links")
+
+
+def frozen_targets_ddl() -> dict[str, list[str]]:
+    """The database refuses to delete a target of a selected project (reports point at it).
+    The migration i9c1_units holds a frozen copy of these statements."""
+    message = "targets of a selected project are never deleted"
+    return {
+        "sqlite": [
+            "CREATE TRIGGER project_targets_frozen BEFORE DELETE ON project_targets "
+            "WHEN (SELECT stage FROM projects WHERE id = OLD.project_id) = 'selected' "
+            f"BEGIN SELECT RAISE(ABORT, '{message}'); END",
+        ],
+        "postgresql": [
+            "CREATE OR REPLACE FUNCTION project_targets_frozen() RETURNS trigger AS $$ "
+            "BEGIN IF (SELECT stage FROM projects WHERE id = OLD.project_id) = 'selected' "
+            f"THEN RAISE EXCEPTION '{message}'; END IF; RETURN OLD; END; $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER project_targets_frozen BEFORE DELETE ON project_targets "
+            "FOR EACH ROW EXECUTE FUNCTION project_targets_frozen()",
+        ],
+    }
+
+
+for _dialect, _statements in frozen_targets_ddl().items():
+    for _statement in _statements:
+        event.listen(ProjectTarget.__table__, "after_create",
+                     DDL(_statement).execute_if(dialect=_dialect))
 
 
 # Who may send a suggestion (征集意见): the public and the three kinds of representative
@@ -65,9 +187,8 @@ class Suggestion(Base):
 
     __tablename__ = "suggestions"
     __table_args__ = (
-        CheckConstraint("status IN ('pending', 'approved', 'rejected', 'merged')", name="status"),
-        CheckConstraint("submitter_kind IN ('public', 'deputy', 'cppcc', 'adviser')",
-                        name="submitter_kind"),
+        CheckConstraint(one_of("status", SUGGESTION_STATUSES), name="status"),
+        CheckConstraint(one_of("submitter_kind", SUBMITTER_KINDS), name="submitter_kind"),
         CheckConstraint("(status = 'merged') = (project_id IS NOT NULL)", name="merged_project"),
     )
 
@@ -87,6 +208,9 @@ class Suggestion(Base):
 
     project: Mapped[Project | None] = relationship(back_populates="suggestions")
 
+DIRECTIONS = ("forward", "reverse")  # a round moves projects one stage on, or (to undo) back
+ROUND_OUTCOMES = ("advanced", "kept")
+
 
 class ScreeningRound(Base):
     """One recorded decision moving chosen projects of one year one stage on (or, to undo a
@@ -94,7 +218,7 @@ class ScreeningRound(Base):
 
     __tablename__ = "screening_rounds"
     __table_args__ = (
-        CheckConstraint("direction IN ('forward', 'reverse')", name="direction"),
+        CheckConstraint(one_of("direction", DIRECTIONS), name="direction"),
         CheckConstraint(
             "(direction = 'forward' AND ((from_stage = 'pool' AND to_stage = 'alternative') OR "
             "(from_stage = 'alternative' AND to_stage = 'candidate') OR "
@@ -124,7 +248,7 @@ class RoundEntry(Base):
     __tablename__ = "round_entries"
     __table_args__ = (
         UniqueConstraint("round_id", "project_id"),
-        CheckConstraint("outcome IN ('advanced', 'kept')", name="outcome"),
+        CheckConstraint(one_of("outcome", ROUND_OUTCOMES), name="outcome"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -139,3 +263,4 @@ class RoundEntry(Base):
 # A recorded round is history: the database refuses edits and deletions (undo = a reverse round).
 for _table in (ScreeningRound.__table__, RoundEntry.__table__):
     make_immutable(_table, "screening rounds are immutable")
+make_immutable(TargetAmendment.__table__, "target amendments are immutable")

@@ -6,6 +6,8 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import DateField, IntegerField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from voting.core.years import YEAR_MAX, YEAR_MIN
+
 
 class CongressForm(FlaskForm):
     name = StringField(_l("Name of the congress"), validators=[DataRequired(), Length(max=120)],
@@ -17,7 +19,7 @@ class SessionForm(FlaskForm):
     name = StringField(_l("Name of the session"), validators=[DataRequired(), Length(max=120)],
                        render_kw={"placeholder": "第二次会议"})
     year = IntegerField(_l("Year"), default=lambda: date.today().year,
-                        validators=[DataRequired(), NumberRange(1949, 2200)])
+                        validators=[DataRequired(), NumberRange(YEAR_MIN, YEAR_MAX)])
     opens_on = DateField(_l("Opens on"), validators=[Optional()])
     quorum_numerator = IntegerField(_l("Quorum numerator"), default=2,
                                     validators=[DataRequired(), NumberRange(1, 100)])

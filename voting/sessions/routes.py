@@ -15,10 +15,14 @@ from sqlalchemy import select
 from voting import db
 from voting.auth.access import role_required, sign_in
 from voting.auth.models import Role
-from voting.core.tabular import ImportRefused, export_csv, export_xlsx
-from voting.errors import DomainError
-from voting.sessions import services
-from voting.core.forms import CarriedFileForm, show_error
+from voting.core.edge import committed, transaction
+from voting.core.tabular import export_csv, export_xlsx
+from voting.errors import NotFound
+from voting.auth import credentials as credentials_svc
+from voting.sessions import attendance, freeze, roster_import
+from voting.sessions import congresses as congresses_svc
+from voting.sessions import roster as roster_svc
+from voting.core.imports import ImportFlow, add_import_routes
 from voting.sessions.forms import (CongressForm, DeputyForm, NewDeputyForm,
                                    RosterUploadForm, SessionForm)
 from voting.sessions.models import Congress, CongressSession, Deputy
@@ -37,7 +41,7 @@ def _qr_svg(url: str) -> Markup:
     return Markup(svg)
 
 
-def _slips(credentials: list[services.Credential]) -> Response:
+def _slips(credentials: list[credentials_svc.Credential]) -> Response:
     """The one page that shows new passwords: printed, then gone (never cached or stored)."""
     slips = [(c, c.deputy, _qr_svg(url_for(".qr_login", token=c.login_token, _external=True)))
              for c in credentials]
@@ -52,7 +56,7 @@ def _slips(credentials: list[services.Credential]) -> Response:
 def _render_index(form: CongressForm, status: int = 200):
     s = db.session()
     congresses = s.scalars(select(Congress).order_by(Congress.id.desc())).all()
-    counts = {c.id: services.roster_count(s, c.id) for c in congresses}
+    counts = {c.id: attendance.roster_count(s, c.id) for c in congresses}
     return render_template("sessions/index.html", congresses=congresses, form=form,
                            roster_counts=counts), status
 
@@ -68,64 +72,57 @@ def index():
 def create_congress():
     form = CongressForm()
     if form.validate_on_submit():
-        s = db.session()
-        try:
-            congress = services.create_congress(s, current_user, name=form.name.data,
-                                                term=form.term.data)
-            s.commit()
+        with committed(form) as done:
+            congress = congresses_svc.create_congress(db.session(), current_user,
+                                                      name=form.name.data, term=form.term.data)
+        if done.ok:
             flash(_("Congress %(name)s created.", name=congress.name), "success")
             return redirect(url_for(".congress", congress_id=congress.id))
-        except DomainError as exc:
-            s.rollback()
-            show_error(form, exc)
     return _render_index(form, 422)
 
 
 def _render_congress(congress: Congress, form: SessionForm, status: int = 200):
     return render_template("sessions/congress.html", congress=congress, form=form,
-                           roster_count=services.roster_count(db.session(), congress.id)), status
+                           roster_count=attendance.roster_count(db.session(), congress.id)), status
 
 
 @bp.get("/sessions/congresses/<int:congress_id>")
 @role_required(*STAFF)
 def congress(congress_id: int):
     form = SessionForm(formdata=None)
-    return _render_congress(services.get_congress(db.session(), congress_id), form)
+    return _render_congress(congresses_svc.get_congress(db.session(), congress_id), form)
 
 
 @bp.post("/sessions/congresses/<int:congress_id>")
 @role_required(SECRETARIAT)
 def create_session(congress_id: int):
     s = db.session()
-    congress_ = services.get_congress(s, congress_id)
+    congress_ = congresses_svc.get_congress(s, congress_id)
     form = SessionForm()
     if form.validate_on_submit():
-        try:
-            created = services.create_session(
+        with committed(form) as done:
+            created = congresses_svc.create_session(
                 s, current_user, congress_id=congress_.id, name=form.name.data,
                 year=form.year.data, opens_on=form.opens_on.data,
                 quorum_numerator=form.quorum_numerator.data,
                 quorum_denominator=form.quorum_denominator.data)
-            s.commit()
+        if done.ok:
             flash(_("Session %(name)s created.", name=created.name), "success")
             return redirect(url_for(".session_page", session_id=created.id))
-        except DomainError as exc:
-            s.rollback()
-            show_error(form, exc)
     return _render_congress(congress_, form, 422)
 
 
 def _quorum_context(congress_session: CongressSession) -> dict:
     s = db.session()
     return {"congress_session": congress_session,
-            "quorum": services.quorum(s, congress_session),
-            "delegations": services.delegation_counts(s, congress_session)}
+            "quorum": attendance.quorum(s, congress_session),
+            "delegations": attendance.delegation_counts(s, congress_session)}
 
 
 @bp.get("/sessions/<int:session_id>")
 @role_required(*STAFF)
 def session_page(session_id: int):
-    congress_session = services.get_session(db.session(), session_id)
+    congress_session = congresses_svc.get_session(db.session(), session_id)
     return render_template("sessions/session.html", **_quorum_context(congress_session))
 
 
@@ -133,7 +130,7 @@ def session_page(session_id: int):
 @role_required(*STAFF)
 def session_live(session_id: int):
     """The quorum block alone, fetched by the session page every few seconds."""
-    congress_session = services.get_session(db.session(), session_id)
+    congress_session = congresses_svc.get_session(db.session(), session_id)
     response = make_response(render_template("sessions/_quorum.html",
                                              **_quorum_context(congress_session)))
     response.headers["Cache-Control"] = "no-store"
@@ -146,28 +143,25 @@ def session_live(session_id: int):
 @role_required(SECRETARIAT)
 def desk(session_id: int):
     s = db.session()
-    congress_session = services.get_session(s, session_id)
+    congress_session = congresses_svc.get_session(s, session_id)
     q = request.args.get("q", "").strip()
-    total, results = services.desk_search(s, congress_session, q)
-    frozen = services.open_polls_by_session(s, [congress_session.id]).get(congress_session.id)
+    total, results = attendance.desk_search(s, congress_session, q)
+    frozen = freeze.open_polls_by_session(s, [congress_session.id]).get(congress_session.id)
     return render_template("sessions/desk.html", congress_session=congress_session, q=q,
                            total=total, results=results, frozen=frozen,
-                           quorum=services.quorum(s, congress_session))
+                           quorum=attendance.quorum(s, congress_session))
 
 
 @bp.post("/sessions/<int:session_id>/desk/<int:deputy_id>")
 @role_required(SECRETARIAT)
 def desk_check_in(session_id: int, deputy_id: int):
     s = db.session()
-    try:
-        services.check_in(s, current_user, session_id=session_id, deputy_id=deputy_id,
-                          by_desk=True)
-        name = services.get_deputy(s, deputy_id).name
-        s.commit()
+    with committed() as done:
+        attendance.check_in(s, current_user, session_id=session_id, deputy_id=deputy_id,
+                            by_desk=True)
+        name = roster_svc.get_deputy(s, deputy_id).name
+    if done.ok:
         flash(_("%(name)s is checked in.", name=name), "success")
-    except DomainError as exc:
-        s.rollback()
-        flash(str(exc.message), "error")
     return redirect(url_for(".desk", session_id=session_id, q=request.form.get("q") or None))
 
 
@@ -176,9 +170,9 @@ def desk_check_in(session_id: int, deputy_id: int):
 def my_sessions():
     """The deputy's home: their sessions, check-in, and (filled by the ballots domain) polls."""
     s = db.session()
-    deputy = services.deputy_of_user(s, current_user.id)
-    entries = services.sessions_of_deputy(s, deputy) if deputy is not None else []
-    frozen = services.open_polls_by_session(s, [cs.id for cs, _a in entries])
+    deputy = attendance.deputy_of_user(s, current_user.id)
+    entries = attendance.sessions_of_deputy(s, deputy) if deputy is not None else []
+    frozen = freeze.open_polls_by_session(s, [cs.id for cs, _a in entries])
     return render_template("sessions/my_sessions.html", deputy=deputy, entries=entries,
                            frozen=frozen)
 
@@ -187,26 +181,22 @@ def my_sessions():
 @role_required(DEPUTY)
 def my_check_in(session_id: int):
     s = db.session()
-    deputy = services.deputy_of_user(s, current_user.id)
+    deputy = attendance.deputy_of_user(s, current_user.id)
     if deputy is None:
         abort(403)
-    try:
-        services.check_in(s, current_user, session_id=session_id, deputy_id=deputy.id,
-                          by_desk=False)
-        s.commit()
+    with committed() as done:
+        attendance.check_in(s, current_user, session_id=session_id, deputy_id=deputy.id,
+                            by_desk=False)
+    if done.ok:
         flash(_("You are checked in."), "success")
-    except DomainError as exc:
-        s.rollback()
-        flash(str(exc.message), "error")
     return redirect(url_for(".my_sessions"))
 
 
 @bp.get("/login/qr/<token>")
 def qr_login(token: str):
     """The QR code on a credential slip: signs the deputy in once, then stops working."""
-    s = db.session()
-    user = services.use_login_link(s, token)
-    s.commit()
+    with transaction() as s:  # a used link stays used, whatever follows
+        user = credentials_svc.use_login_link(s, token)
     if user is None:
         message = _("This sign-in link no longer works: it was used already, has expired or "
                     "was replaced. Sign in with the username and password on your slip.")
@@ -221,46 +211,43 @@ def qr_login(token: str):
 @role_required(SECRETARIAT)
 def roster(congress_id: int):
     s = db.session()
-    congress_ = services.get_congress(s, congress_id)
+    congress_ = congresses_svc.get_congress(s, congress_id)
     q = request.args.get("q", "").strip()
     page = max(request.args.get("page", 1, type=int), 1)
-    total, deputies = services.search_deputies(s, congress_.id, q,
-                                               offset=(page - 1) * ROSTER_PAGE_SIZE,
-                                               limit=ROSTER_PAGE_SIZE)
+    total, deputies = roster_svc.search_deputies(s, congress_.id, q,
+                                                 offset=(page - 1) * ROSTER_PAGE_SIZE,
+                                                 limit=ROSTER_PAGE_SIZE)
     pages = max(1, -(-total // ROSTER_PAGE_SIZE))
     return render_template("sessions/roster.html", congress=congress_, q=q, total=total,
                            deputies=deputies, page=page, pages=pages,
-                           roster_count=services.roster_count(s, congress_.id),
-                           frozen=services.roster_freeze(s, congress_.id))
+                           roster_count=attendance.roster_count(s, congress_.id),
+                           frozen=freeze.roster_freeze(s, congress_.id))
 
 
 def _render_deputy_form(congress_: Congress, form, deputy=None, status: int = 200):
     s = db.session()
     return render_template("sessions/deputy_form.html", congress=congress_, form=form,
-                           deputy=deputy, delegations=services.delegation_names(s, congress_.id),
-                           frozen=services.roster_freeze(s, congress_.id)), status
+                           deputy=deputy, delegations=roster_svc.delegation_names(s, congress_.id),
+                           frozen=freeze.roster_freeze(s, congress_.id)), status
 
 
 @bp.route("/sessions/congresses/<int:congress_id>/deputies/new", methods=["GET", "POST"])
 @role_required(SECRETARIAT)
 def new_deputy(congress_id: int):
     s = db.session()
-    congress_ = services.get_congress(s, congress_id)
+    congress_ = congresses_svc.get_congress(s, congress_id)
     form = NewDeputyForm()
     if form.validate_on_submit():
-        try:
-            deputy, password = services.add_deputy(
+        with committed(form) as done:
+            deputy, password = roster_svc.add_deputy(
                 s, current_user, congress_id=congress_.id, name=form.name.data,
                 number=form.number.data, delegation=form.delegation.data,
                 username=form.username.data)
-            token = services.issue_login_link(s, deputy.user_id)
-            s.commit()
+            token = credentials_svc.issue_login_link(s, deputy.user_id)
+        if done.ok:
             flash(_("%(name)s was added to the roster. Print the slip now: the password is "
                     "shown only once.", name=deputy.name), "success")
-            return _slips([services.Credential(deputy, password, token)])
-        except DomainError as exc:
-            s.rollback()
-            show_error(form, exc)
+            return _slips([credentials_svc.Credential(deputy, password, token)])
     return _render_deputy_form(congress_, form, status=422 if form.is_submitted() else 200)
 
 
@@ -268,19 +255,16 @@ def new_deputy(congress_id: int):
 @role_required(SECRETARIAT)
 def edit_deputy(deputy_id: int):
     s = db.session()
-    deputy = services.get_deputy(s, deputy_id)
+    deputy = roster_svc.get_deputy(s, deputy_id)
     form = DeputyForm(data={"name": deputy.name, "number": deputy.number,
                             "delegation": deputy.delegation.name if deputy.delegation else ""})
     if form.validate_on_submit():
-        try:
-            services.update_deputy(s, current_user, deputy_id=deputy.id, name=form.name.data,
-                                   number=form.number.data, delegation=form.delegation.data)
-            s.commit()
+        with committed(form) as done:
+            roster_svc.update_deputy(s, current_user, deputy_id=deputy.id, name=form.name.data,
+                                     number=form.number.data, delegation=form.delegation.data)
+        if done.ok:
             flash(_("Saved."), "success")
             return redirect(url_for(".roster", congress_id=deputy.congress_id))
-        except DomainError as exc:
-            s.rollback()
-            show_error(form, exc)
     return _render_deputy_form(deputy.congress, form, deputy,
                                status=422 if form.is_submitted() else 200)
 
@@ -288,16 +272,11 @@ def edit_deputy(deputy_id: int):
 @bp.post("/sessions/deputies/<int:deputy_id>/active")
 @role_required(SECRETARIAT)
 def set_deputy_active(deputy_id: int):
-    s = db.session()
     active = request.form.get("active") == "1"
-    try:
-        deputy = services.set_deputy_active(s, current_user, deputy_id=deputy_id, active=active)
-        s.commit()
-    except DomainError as exc:
-        s.rollback()
-        if exc.status == 404:
-            raise
-        flash(str(exc.message), "error")
+    with committed(raising=(NotFound,)) as done:
+        deputy = roster_svc.set_deputy_active(db.session(), current_user, deputy_id=deputy_id,
+                                              active=active)
+    if not done.ok:
         return redirect(url_for(".edit_deputy", deputy_id=deputy_id))
     flash(_("%(name)s is back on the roster.", name=deputy.name) if active else
           _("%(name)s is deactivated and can no longer sign in.", name=deputy.name), "success")
@@ -312,19 +291,18 @@ def reset_credentials():
     s = db.session()
     ids = request.form.getlist("deputy_id", type=int)
     confirmed = request.form.get("confirmed") == "yes"
-    try:
-        if not confirmed:
-            deputies = services.deputies_to_reset(s, ids)
-            back = (url_for(".edit_deputy", deputy_id=deputies[0].id) if len(deputies) == 1
-                    else url_for(".roster", congress_id=deputies[0].congress_id))
-            return render_template("sessions/reset_confirm.html", deputies=deputies,
-                                   congress=deputies[0].congress, back=back)
-        credentials = services.reset_credentials(s, current_user, deputy_ids=ids)
-        s.commit()
-    except DomainError as exc:
-        s.rollback()
-        flash(str(exc.message), "error")
+    with committed() as done:
+        if confirmed:
+            credentials = credentials_svc.reset_credentials(s, current_user, deputy_ids=ids)
+        else:
+            deputies = credentials_svc.deputies_to_reset(s, ids)
+    if not done.ok:
         return redirect(_back_to_roster(s, ids))
+    if not confirmed:
+        back = (url_for(".edit_deputy", deputy_id=deputies[0].id) if len(deputies) == 1
+                else url_for(".roster", congress_id=deputies[0].congress_id))
+        return render_template("sessions/reset_confirm.html", deputies=deputies,
+                               congress=deputies[0].congress, back=back)
     flash(_("New credentials for %(n)s deputies: their old passwords, sign-ins and QR codes no "
             "longer work. Print the slips now: the passwords are shown only once.",
             n=len(credentials)), "success")
@@ -340,67 +318,39 @@ def _back_to_roster(s, ids: list[int]) -> str:
 
 # ---- roster import -------------------------------------------------------------------
 
-def _render_import(congress_: Congress, form, *, preview=None, errors=(), confirm=None,
-                   status: int = 200):
-    return render_template("sessions/import.html", congress=congress_, form=form,
-                           preview=preview, errors=list(errors), confirm=confirm,
-                           columns=services.ROSTER_COLUMNS,
-                           frozen=services.roster_freeze(db.session(), congress_.id)), status
-
-
-@bp.route("/sessions/congresses/<int:congress_id>/import", methods=["GET", "POST"])
-@role_required(SECRETARIAT)
-def import_roster(congress_id: int):
-    """Upload and check: shows every row and every problem; nothing changes yet."""
+def _roster_import(congress_id: int) -> ImportFlow:
     s = db.session()
-    congress_ = services.get_congress(s, congress_id)
-    form = RosterUploadForm()
-    if not form.validate_on_submit():
-        return _render_import(congress_, form, status=422 if form.is_submitted() else 200)
-    upload = form.file.data
-    filename, data = upload.filename or "", upload.read()
-    try:
-        preview = services.check_roster(s, congress_.id, filename, data)
-    except DomainError as exc:  # not a readable CSV/XLSX file
-        form.file.errors.append(str(exc.message))
-        return _render_import(congress_, form, status=422)
-    if not preview.ok:
-        return _render_import(congress_, form, preview=preview, errors=preview.errors, status=422)
-    confirm = CarriedFileForm.carrying(filename, data)
-    return _render_import(congress_, form, preview=preview, confirm=confirm)
+    congress_ = congresses_svc.get_congress(s, congress_id)
+
+    def imported(credentials: list[credentials_svc.Credential]) -> Response:
+        flash(_("%(n)s deputies imported. Print their slips now: the passwords are shown only "
+                "once.", n=len(credentials)), "success")
+        return _slips(credentials)
+
+    frozen = freeze.roster_freeze(s, congress_.id)
+    return ImportFlow(
+        template="sessions/import.html", upload_form=RosterUploadForm,
+        check=lambda s, filename, data: roster_import.check_roster(s, congress_.id, filename,
+                                                                   data),
+        apply=lambda s, actor, filename, data: roster_import.import_roster(
+            s, actor, congress_id=congress_.id, filename=filename, data=data),
+        done=imported,
+        context={"congress": congress_, "frozen": frozen, "disabled": frozen is not None,
+                 "template_urls": {fmt: url_for(".roster_template", fmt=fmt)
+                                   for fmt in ("xlsx", "csv")}})
 
 
-@bp.post("/sessions/congresses/<int:congress_id>/import/confirm")
-@role_required(SECRETARIAT)
-def confirm_import(congress_id: int):
-    """Checks the same file again (the roster may have changed since) and imports it all."""
-    s = db.session()
-    congress_ = services.get_congress(s, congress_id)
-    confirm = CarriedFileForm()
-    data = confirm.submitted_file()
-    if data is None:
-        abort(400)
-    upload_form = RosterUploadForm(formdata=None)
-    try:
-        credentials = services.import_roster(s, current_user, congress_id=congress_.id,
-                                             filename=confirm.filename.data, data=data)
-        s.commit()
-    except ImportRefused as exc:
-        s.rollback()
-        return _render_import(congress_, upload_form, errors=exc.errors, status=422)
-    except DomainError as exc:
-        s.rollback()
-        flash(str(exc.message), "error")
-        return _render_import(congress_, upload_form, status=422)
-    flash(_("%(n)s deputies imported. Print their slips now: the passwords are shown only once.",
-            n=len(credentials)), "success")
-    return _slips(credentials)
+# Upload and check (every row and every problem shown; nothing changes), then confirm: the
+# same file is checked again (the roster may have changed since) and imported whole.
+add_import_routes(bp, "/sessions/congresses/<int:congress_id>/import", _roster_import,
+                  upload="import_roster", confirm="confirm_import",
+                  guard=role_required(SECRETARIAT))
 
 
 @bp.get("/sessions/roster-template.<fmt>")
 @role_required(SECRETARIAT)
 def roster_template(fmt: str):
-    headers = [str(c.label) for c in services.ROSTER_COLUMNS]
+    headers = [str(c.label) for c in roster_import.ROSTER_COLUMNS]
     if fmt == "csv":
         body, mimetype = export_csv(headers, []), "text/csv; charset=utf-8"
     elif fmt == "xlsx":

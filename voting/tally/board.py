@@ -18,6 +18,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
+from voting.ballots import kinds
 from voting.crypto import blind_rsa
 from voting.crypto.encoding import b64url_decode, canonical_json, sha256_hex
 from voting.tally import rules
@@ -101,20 +102,15 @@ def bad_signatures(public_key_pem: str, ballots: Sequence[dict], *,
 
 # ---- the count -----------------------------------------------------------------------------
 
-def count(*, kind: str, candidate_ids: Sequence[str], seats: int, max_choices: int,
-          threshold_base: str, eligible: int, checked_in: int,
-          ballots: Iterable) -> rules.SelectionOutcome:
-    """Count by the poll's kind; `ballots` are choices (None for an unreadable paper ballot)."""
-    turnout = rules.Turnout(roster=eligible, present=checked_in)
-    if kind == "selection":
-        return rules.count_selection(
-            candidate_ids, ballots, rules.SelectionRules(seats, max_choices, threshold_base),
-            turnout)
-    if kind == "for_against":
-        return rules.count_for_against(
-            candidate_ids, ballots, rules.ForAgainstRules(seats, max_choices, threshold_base),
-            turnout)
-    raise ValueError(f"cannot count a poll of kind {kind!r}")
+def count(*, kind: str, candidate_ids: Sequence[str], seats: int | None,
+          max_choices: int | None, threshold_base: str, eligible: int, checked_in: int,
+          ballots: Iterable):
+    """Count by the poll's kind (voting.ballots.kinds); `ballots` are choices (None for an
+    unreadable paper ballot). An unknown kind is a ValueError."""
+    return kinds.get(kind).count(
+        candidate_ids=candidate_ids, seats=seats, max_choices=max_choices,
+        threshold_base=threshold_base, turnout=rules.Turnout(roster=eligible, present=checked_in),
+        ballots=ballots)
 
 
 @dataclass(frozen=True)
@@ -164,18 +160,14 @@ def turnout_faults(t: Turnout) -> list[tuple[str, dict]]:
     return faults
 
 
-def outcome_fields(outcome: rules.SelectionOutcome) -> dict:
-    """The counted part of a result document."""
-    fields = {"valid_ballots": outcome.valid, "invalid_ballots": outcome.invalid,
-              "threshold": outcome.threshold, "counts": dict(outcome.counts),
-              "elected": list(outcome.elected), "tied": list(outcome.tied),
-              "seats_left": outcome.seats_left,
-              "runoff_candidates": list(outcome.runoff_candidates),
-              "runoff_reason": outcome.runoff_reason}
-    if isinstance(outcome, rules.ForAgainstOutcome):
-        fields["against"] = dict(outcome.against)
-        fields["abstain"] = dict(outcome.abstain)
-    return fields
+def outcome_fields(kind: str, outcome) -> dict:
+    """The counted part of a result document, as the kind writes it."""
+    return kinds.get(kind).outcome_fields(outcome)
+
+
+def recounted_fields(kind: str) -> tuple[str, ...]:
+    """The result's fields a recount must reproduce beyond the common ones."""
+    return kinds.get(kind).recounted
 
 
 def recount(result: dict, board: Sequence[dict]) -> dict:
@@ -187,4 +179,4 @@ def recount(result: dict, board: Sequence[dict]) -> dict:
                     threshold_base=result["threshold_base"], eligible=result["eligible"],
                     checked_in=result["checked_in"],
                     ballots=[b["choices"] for b in board] + list(paper))
-    return outcome_fields(outcome)
+    return outcome_fields(result["kind"], outcome)

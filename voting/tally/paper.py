@@ -18,30 +18,32 @@ allowed is not a mismatch: it goes to the count as read, and rules.py counts it 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from voting.audit.services import record
 from voting.auth.models import Role, User
+from voting.ballots import kinds
 from voting.ballots.models import Poll
-from voting.errors import Conflict, Forbidden, Invalid, NotFound
+from voting.db import get_one
+from voting.errors import Conflict, Forbidden, Invalid
 from voting.tally.paper_models import FLAGS, TELLER_SLOTS, PaperEntry, PaperResolution, PaperTally
-from voting.tally.rules import FOR_AGAINST_CHOICES
 
-PAPER_KINDS = ("selection", "for_against")
 NAME_MAX = 80
 SCRUTINEERS_MAX = 20
 
 
 @dataclass(frozen=True)
 class PaperCount:
-    """What the count receives. `ballots` (selection: sorted candidate ids; for_against:
-    {candidate id: "for"|"against"}, abstentions left out; None: unreadable) is filled only
+    """What the count receives. `ballots` (as the poll's kind reads them, e.g. selection:
+    sorted candidate ids; for_against: {candidate id: "for"|"against"}, abstentions left out;
+    None: unreadable) is filled only
     when `ready`; `problem` says why not."""
 
     ballots: list
@@ -90,23 +92,31 @@ class Mismatch:
 # ---- reading the record ------------------------------------------------------------------
 
 def get_poll(db: Session, poll_id: int) -> Poll:
-    poll = db.get(Poll, poll_id)
-    if poll is None:
-        raise NotFound(_l("No such poll."))
-    return poll
+    return get_one(db, Poll, poll_id, _l("No such poll."))
 
 
 def paper_record(db: Session, poll: Poll) -> PaperTally | None:
     return db.get(PaperTally, poll.id)
 
 
+def takes_paper(poll: Poll) -> bool:
+    """Whether tellers may enter paper ballots of this poll's kind."""
+    try:
+        return kinds.of(poll).paper
+    except kinds.UnknownKind:
+        return False
+
+
 def choices_of(poll: Poll, marks, flag: str | None):
     """The ballot as the count reads it: equal for two readings that count the same."""
     if flag == "unreadable":
         return None
-    if poll.kind == "for_against":
-        return {} if flag == "blank" else {c: m for c, m in sorted(marks.items()) if m != "abstain"}
-    return [] if flag == "blank" else sorted(marks)
+    return kinds.of(poll).counted(marks, flag == "blank")
+
+
+def form_marks(poll: Poll, form):
+    """The marks a paper-entry form carries, as typed, in the poll kind's shape."""
+    return kinds.of(poll).form_marks(poll, form)
 
 
 def _entries(db: Session, poll: Poll) -> dict[tuple[int, int], PaperEntry]:
@@ -196,7 +206,7 @@ def paper_ballots(db: Session, poll: Poll) -> PaperCount:
 # ---- changing the record -----------------------------------------------------------------
 
 def _writable(poll: Poll, *, closed_only: bool) -> None:
-    if poll.kind not in PAPER_KINDS:
+    if not takes_paper(poll):
         raise Conflict(_l("Paper ballots are not available for this kind of poll."))
     if poll.status in ("tallied", "published"):
         raise Conflict(_l("The poll has been counted: its paper ballots can no longer change."))
@@ -330,19 +340,7 @@ def _reading(poll: Poll, marks) -> tuple[list | dict | None, str | None]:
         if marks not in FLAGS:
             raise Invalid(_l("Unknown mark."), field="marks")
         return None, marks
-    known = {c.candidate_id for c in poll.candidates}
-    if poll.kind == "for_against":
-        if not isinstance(marks, Mapping):
-            raise Invalid(_l("Unknown mark."), field="marks")
-        if not marks.keys() <= known or not set(marks.values()) <= FOR_AGAINST_CHOICES:
-            raise Invalid(_l("Unknown candidate or mark."), field="marks")
-        value = dict(sorted(marks.items()))
-    else:
-        if isinstance(marks, Mapping) or not isinstance(marks, Sequence):
-            raise Invalid(_l("Unknown mark."), field="marks")
-        if not set(marks) <= known or len(set(marks)) != len(marks):
-            raise Invalid(_l("Unknown or repeated candidate."), field="marks")
-        value = sorted(marks)
+    value = kinds.of(poll).reading(poll, marks)
     if not value:
         raise Invalid(_l("Nothing is marked: if the ballot is blank, choose “blank”."),
                       field="marks")
@@ -384,9 +382,13 @@ def enter_ballot(db: Session, actor, poll_id: int, teller: int, number: int,
     number = _ballot_number(tally, number)
     value, flag = _reading(poll, marks)
     before = _as_dict(entry_of(db, poll, teller, number))
-    entry = _put(db, poll, teller, number, value, flag)
-    _drop_confirmations(db, poll, number)  # a new reading: what was confirmed no longer holds
-    db.flush()
+    try:
+        entry = _put(db, poll, teller, number, value, flag)
+        _drop_confirmations(db, poll, number)  # a new reading: what was confirmed no longer holds
+        db.flush()
+    except IntegrityError as exc:  # the same ballot saved twice at once: the other save won
+        raise Conflict(_l("This ballot was saved at the same moment elsewhere; check it and "
+                          "save again.")) from exc
     record(db, actor, "paper.enter", "poll", poll.id, teller=teller, number=number,
            marks=value, flag=flag, replaced=before)
     return entry
@@ -456,3 +458,28 @@ def resolve(db: Session, actor, poll_id: int, number: int, marks) -> Resolved:
     record(db, actor, "paper.resolve", "poll", poll.id, number=number, marks=value, flag=flag,
            by="scrutineer" if role == "scrutineer" else "both tellers", replaced=before)
     return Resolved(True)
+
+
+def withdraw_last(db: Session, actor, poll_id: int, reason: str) -> int:
+    """Take back both tellers' readings of the highest-numbered ballot, so that a box counted
+    one too many can be corrected (then the number returned can be lowered). Only the
+    scrutineer, with a reason; the readings taken back stay on the audit log."""
+    poll = get_poll(db, poll_id)
+    _writable(poll, closed_only=True)
+    tally = db.get(PaperTally, poll.id, with_for_update=True, populate_existing=True)
+    if resolver_role(tally, actor) != "scrutineer":
+        raise Forbidden(_l("Only the scrutineer's account can take back an entered ballot."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid(_l("Say why the ballot is taken back."), field="reason")
+    highest = db.scalar(select(func.max(PaperEntry.number)).where(PaperEntry.poll_id == poll.id))
+    if highest is None:
+        raise Conflict(_l("No paper ballot has been entered yet."))
+    readings = {str(t): _as_dict(entry_of(db, poll, t, highest)) for t in TELLER_SLOTS}
+    db.execute(delete(PaperEntry).where(PaperEntry.poll_id == poll.id,
+                                        PaperEntry.number == highest))
+    _drop_confirmations(db, poll, highest)
+    db.flush()
+    record(db, actor, "paper.withdraw", "poll", poll.id, number=highest, reason=reason,
+           readings=readings)
+    return highest

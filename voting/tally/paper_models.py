@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from voting.db import Base, UTCDateTime, utcnow
+from voting.db import Base, UTCDateTime, one_of, utcnow
 
 TELLER_SLOTS = (1, 2)
 FLAGS = ("unreadable", "blank")
@@ -62,9 +62,9 @@ class PaperEntry(Base):
     __tablename__ = "paper_entries"
     __table_args__ = (
         UniqueConstraint("poll_id", "teller", "number"),
-        CheckConstraint("teller IN (1, 2)", name="teller"),
+        CheckConstraint(one_of("teller", TELLER_SLOTS), name="teller"),
         CheckConstraint("number >= 1", name="number"),
-        CheckConstraint("flag IS NULL OR flag IN ('unreadable', 'blank')", name="flag"),
+        CheckConstraint(f"flag IS NULL OR {one_of('flag', FLAGS)}", name="flag"),
         CheckConstraint("(flag IS NULL) <> (marks IS NULL)", name="marks_or_flag"),
     )
 
@@ -84,9 +84,9 @@ class PaperResolution(Base):
     __tablename__ = "paper_resolutions"
     __table_args__ = (
         UniqueConstraint("poll_id", "number", "teller"),
-        CheckConstraint("teller IN (1, 2)", name="teller"),
+        CheckConstraint(one_of("teller", TELLER_SLOTS), name="teller"),
         CheckConstraint("number >= 1", name="number"),
-        CheckConstraint("flag IS NULL OR flag IN ('unreadable', 'blank')", name="flag"),
+        CheckConstraint(f"flag IS NULL OR {one_of('flag', FLAGS)}", name="flag"),
         CheckConstraint("(flag IS NULL) <> (marks IS NULL)", name="marks_or_flag"),
     )
 

@@ -12,7 +12,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy.exc import IntegrityError
 from wtforms import HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
@@ -20,11 +19,12 @@ from voting import db
 from voting.auth.access import role_required
 from voting.auth.models import Role, User
 from voting.ballots.models import Poll
+from voting.core.edge import committed
 from voting.core.forms import show_error
-from voting.errors import Conflict, DomainError, Invalid
+from voting.errors import Conflict, DomainError, Forbidden, Invalid
 from voting.tally import paper
 from voting.tally.paper_models import TELLER_SLOTS
-from voting.tally.routes import bp
+from voting.tally.blueprint import bp
 
 SECRETARIAT = Role.SECRETARIAT.value
 STAFF = (Role.SECRETARIAT.value, Role.TELLER.value)
@@ -76,9 +76,13 @@ class ResolveForm(EntryForm):
     number = HiddenField(validators=[InputRequired()])
 
 
+class WithdrawForm(FlaskForm):
+    reason = StringField(_l("Reason"), validators=[InputRequired(), Length(max=200)])
+
+
 def _paper_poll(poll_id: int) -> Poll:
     poll = paper.get_poll(db.session(), poll_id)
-    if poll.kind not in paper.PAPER_KINDS:
+    if not paper.takes_paper(poll):
         raise Conflict(_l("Paper ballots are not available for this kind of poll."))
     return poll
 
@@ -93,12 +97,7 @@ def _show_error(form, exc: DomainError) -> str | None:
 
 def _form_reading(poll: Poll) -> paper.Reading:
     """What the form says, as typed (shown again if it is refused: nothing is lost)."""
-    if poll.kind == "for_against":
-        marks = {c.candidate_id: request.form[f"mark-{c.position}"] for c in poll.candidates
-                 if request.form.get(f"mark-{c.position}")}
-    else:
-        marks = request.form.getlist("choice")
-    return paper.Reading(marks, request.form.get("flag") or None)
+    return paper.Reading(paper.form_marks(poll, request.form), request.form.get("flag") or None)
 
 
 def _marks_of(reading: paper.Reading):
@@ -183,7 +182,7 @@ def _render_paper(poll: Poll, counts_form=None, officials_form=None,
         my_slot=tally.slot_of(current_user.id) if tally is not None else None,
         scrutineer_name=(s.get(User, tally.scrutineer_user_id).display_name
                          if tally is not None and tally.scrutineer_user_id else None),
-        resolver=paper.resolver_role(tally, current_user),
+        resolver=paper.resolver_role(tally, current_user), withdraw_form=WithdrawForm(formdata=None),
         confirmed=paper.confirmations(s, poll)), status
 
 
@@ -200,15 +199,13 @@ def paper_counts(poll_id: int):
     poll = _paper_poll(poll_id)
     form = CountsForm()
     if form.validate_on_submit():
-        try:
+        with committed(show=False) as done:
             paper.record_issued_returned(s, current_user, poll.id, form.issued.data,
                                          form.returned.data)
-            s.commit()
+        if done.ok:
             flash(_("Ballots issued and returned recorded."), "success")
             return redirect(url_for(".paper_page", poll_id=poll.id))
-        except DomainError as exc:
-            s.rollback()
-            _show_error(form, exc)
+        _show_error(form, done.error)
     return _render_paper(poll, counts_form=form, status=422)
 
 
@@ -219,17 +216,15 @@ def paper_officials(poll_id: int):
     poll = _paper_poll(poll_id)
     form = OfficialsForm().with_accounts(paper.teller_accounts(s))
     if form.validate_on_submit():
-        try:
+        with committed(show=False) as done:
             paper.set_tellers(s, current_user, poll.id, teller1_user_id=form.teller1.data,
                               teller2_user_id=form.teller2.data,
                               scrutineer_user_id=form.scrutineer.data,
                               scrutineers=NAME_SEPARATORS.split(form.scrutineers.data or ""))
-            s.commit()
+        if done.ok:
             flash(_("Tellers and scrutineers saved."), "success")
             return redirect(url_for(".paper_page", poll_id=poll.id))
-        except DomainError as exc:
-            s.rollback()
-            _show_error(form, exc)
+        _show_error(form, done.error)
     return _render_paper(poll, officials_form=form, status=422)
 
 
@@ -264,16 +259,10 @@ def paper_entry(poll_id: int, teller: int):
     marks_error = None
     if form.validate_on_submit():
         number = form.number.data
-        try:
+        with committed(show=False) as done:
             paper.enter_ballot(s, current_user, poll.id, teller, number, _marks_of(reading))
-            s.commit()
-        except DomainError as exc:
-            s.rollback()
-            marks_error = _show_error(form, exc)
-        except IntegrityError:
-            s.rollback()  # the same ballot saved twice at once: the other save won
-            flash(_("This ballot was saved at the same moment elsewhere; check it and save again."),
-                  "error")
+        if not done.ok:
+            marks_error = _show_error(form, done.error)
         else:
             flash(_("Ballot %(n)s saved.", n=number), "success")
             following = paper.next_number(s, poll, teller)
@@ -296,14 +285,10 @@ def paper_resolve(poll_id: int):
         flash(_("The request was malformed."), "error")
         return redirect(url_for(".paper_page", poll_id=poll.id))
     number, reading = int(form.number.data), _form_reading(poll)
-    try:
+    with committed(show=False, raising=(Forbidden,)) as done:
         outcome = paper.resolve(s, current_user, poll.id, number, _marks_of(reading))
-        s.commit()
-    except DomainError as exc:
-        s.rollback()
-        if exc.status == 403:
-            raise
-        attempt = Attempt(number, reading, str(exc.message))
+    if not done.ok:
+        attempt = Attempt(number, reading, str(done.error.message))
         return _render_paper(poll, attempt=attempt, status=422)
     if outcome.done:
         flash(_("Ballot %(n)s resolved: both tellers' entries now agree.", n=number), "success")
@@ -316,3 +301,21 @@ def paper_resolve(poll_id: int):
                 "confirms the same reading.", n=number,
                 other=paper.slot_label(outcome.waiting_for)), "success")
     return redirect(url_for(".paper_page", poll_id=poll.id, _anchor=f"ballot-{number}"))
+
+
+@bp.post("/tally/polls/<int:poll_id>/paper/withdraw")
+@role_required(*STAFF)
+def paper_withdraw(poll_id: int):
+    """The scrutineer takes back the last entered ballot (both readings), with a reason."""
+    s = db.session()
+    poll = _paper_poll(poll_id)
+    form = WithdrawForm()
+    if form.validate_on_submit():
+        with committed(raising=(Forbidden,)) as done:
+            number = paper.withdraw_last(s, current_user, poll.id, form.reason.data)
+        if done.ok:
+            flash(_("Ballot %(n)s taken back: both readings are removed and kept on the audit "
+                    "log.", n=number), "success")
+    else:
+        flash(_("Say why the ballot is taken back."), "error")
+    return redirect(url_for(".paper_page", poll_id=poll.id))

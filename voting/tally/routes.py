@@ -1,5 +1,5 @@
-"""Counting pages for the secretariat, the public announcement, the result-signing keys,
-the signed result API and the download of everything a verifier needs."""
+"""Counting pages for the secretariat, the public announcement, the result-signing keys
+and the download of everything a verifier needs."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import io
 import json
 import zipfile
 
-from flask import (Blueprint, current_app, flash, jsonify, redirect, render_template, send_file,
+from flask import (current_app, flash, redirect, render_template, send_file,
                    url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -19,27 +19,15 @@ from voting.auth.access import role_required
 from voting.auth.models import Role
 from voting.ballots import services as ballots
 from voting.ballots.models import Poll
-from voting.errors import Conflict, DomainError
+from voting.core.edge import committed
+from voting.errors import Conflict
 from voting.tally import keys, services
+from voting.tally.blueprint import bp
 from voting.tally.forms import ActionForm, OfficialsForm, ReplacementForm, lines
-
-bp = Blueprint("tally", __name__)
 
 SECRETARIAT = Role.SECRETARIAT.value
 STAFF = (Role.SECRETARIAT.value, Role.TELLER.value)
 COUNT_STATUSES = ("closed", "tallied", "published")
-
-
-# ---- public API (docs/protocol.md) --------------------------------------------------------------
-
-@bp.get("/api/v1/keys")
-def api_keys():
-    return jsonify(keys.keys_document(current_app))
-
-
-@bp.get("/api/v1/polls/<int:poll_id>/result")
-def api_result(poll_id: int):
-    return jsonify(services.get_result(db.session(), poll_id, published=True).signed)
 
 
 # ---- public pages ----------------------------------------------------------------------------
@@ -123,19 +111,13 @@ def set_officials(poll_id: int):
     poll = services.get_poll(s, poll_id)
     form = OfficialsForm()
     if form.validate_on_submit():
-        try:
+        with committed(form) as done:
             services.set_officials(s, current_user, poll_id=poll.id,
                                    scrutineers=lines(form.scrutineers.data),
                                    tellers=lines(form.tellers.data))
-            s.commit()
+        if done.ok:
             flash(_("Scrutineers and tellers saved."), "success")
             return redirect(url_for(".count", poll_id=poll.id))
-        except DomainError as exc:
-            s.rollback()
-            if exc.field in form:
-                form[exc.field].errors.append(str(exc.message))
-            else:
-                flash(str(exc.message), "error")
     return _render_count(poll, form, 422)
 
 
@@ -147,20 +129,14 @@ def add_replacement(poll_id: int):
     poll = services.get_poll(s, poll_id)
     form = ReplacementForm()
     if form.validate_on_submit():
-        try:
+        with committed(form) as done:
             services.record_replacement(s, current_user, poll_id=poll.id,
                                         number=form.number.data, reason=form.reason.data)
-            s.commit()
+        if done.ok:
             flash(_("The replacement paper ballot is recorded."), "success")
             return redirect(url_for(".count", poll_id=poll.id))
-        except DomainError as exc:
-            s.rollback()
-            if exc.field in form:
-                form[exc.field].errors.append(str(exc.message))
-            else:
-                flash(str(exc.message), "error")
-            return _render_count(services.get_poll(s, poll_id), status=exc.status,
-                                 replacement_form=form)
+        return _render_count(services.get_poll(s, poll_id), status=done.error.status,
+                             replacement_form=form)
     return _render_count(poll, status=422, replacement_form=form)
 
 
@@ -171,15 +147,12 @@ def _act(poll_id: int, do, done: str, endpoint: str = ".count"):
     poll = services.get_poll(s, poll_id)
     if not ActionForm().validate_on_submit():
         raise Conflict(_("The form expired; reload the page and try again."))
-    try:
+    with committed() as outcome:
         next_id = do(s, poll)
-        s.commit()
+    if outcome.ok:
         flash(done, "success")
         return redirect(url_for(endpoint, poll_id=next_id))
-    except DomainError as exc:
-        s.rollback()
-        flash(str(exc.message), "error")
-        return _render_count(services.get_poll(s, poll_id), status=exc.status)
+    return _render_count(services.get_poll(s, poll_id), status=outcome.error.status)
 
 
 @bp.post("/tally/polls/<int:poll_id>/tally")
@@ -219,6 +192,3 @@ def runoff(poll_id: int):
 @bp.context_processor
 def _helpers():
     return {"result_rows": services.result_rows}
-
-
-from voting.tally import paper_routes  # noqa: E402,F401  (the paper-ballot pages, on this bp)

@@ -17,18 +17,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from voting.audit.services import record
+from voting.ballots import kinds
 from voting.ballots.models import Poll, TokenIssuance
 from voting.crypto import result_signing
 from voting.crypto.encoding import canonical_json
-from voting.db import utcnow
-from voting.errors import Conflict, Invalid, NotFound
-from voting.sessions import services as sessions
+from voting.db import get_one, utcnow
+from voting.errors import Conflict, Invalid
+from voting.sessions import attendance
 from voting.sessions.models import Attendance, CongressSession, Deputy
 from voting.ballots import services as ballot_services
 from voting.tally import board, keys, paper
 from voting.tally.models import BallotReplacement, CountOfficials, PollResult
 
-COUNTABLE_KINDS = ("selection", "for_against")
 MAX_OFFICIALS = 30
 MAX_NAME = 40
 MAX_REASON = 200
@@ -37,11 +37,8 @@ MAX_REASON = 200
 def get_poll(db: Session, poll_id: int, *, for_update: bool = False) -> Poll:
     """With `for_update`, the poll row stays locked to this transaction (PostgreSQL), so two
     secretaries pressing "count" at once cannot both count."""
-    poll = db.get(Poll, poll_id, with_for_update=for_update or None,
-                  populate_existing=for_update or None)
-    if poll is None:
-        raise NotFound(_l("No such poll."))
-    return poll
+    return get_one(db, Poll, poll_id, _l("No such poll."), with_for_update=for_update or None,
+                   populate_existing=for_update or None)
 
 
 def get_result(db: Session, poll_id: int, *, published: bool = False) -> PollResult:
@@ -129,11 +126,13 @@ def named_officials(db: Session, poll: Poll) -> tuple[list[str], list[str]]:
 
 
 def _turnout(db: Session, poll: Poll) -> tuple[int, int, int]:
-    """(eligible, checked_in, tokens_issued)."""
-    session = db.get(CongressSession, poll.session_id)
-    q = sessions.quorum(db, session)
+    """(eligible, checked_in, tokens_issued): the roster and the deputies present as the poll
+    closed (a deputy checking in later, for another poll, does not make room for a ballot)."""
     tokens = db.scalar(select(func.count(TokenIssuance.id))
                        .where(TokenIssuance.poll_id == poll.id)) or 0
+    if poll.present_at_close is not None:
+        return poll.eligible_at_close, poll.present_at_close, tokens
+    q = attendance.quorum(db, db.get(CongressSession, poll.session_id))  # closed before the snapshot was kept
     return q.expected, q.present, tokens
 
 
@@ -161,7 +160,7 @@ def record_replacement(db: Session, actor, *, poll_id: int, number: str,
     if poll.status not in REPLACEABLE_STATUSES:
         raise Conflict(_l("A replacement can be recorded only while the poll is open or closed, "
                           "before the count."), code="not_replaceable")
-    if poll.kind not in COUNTABLE_KINDS:
+    if not paper.takes_paper(poll):
         raise Conflict(_l("Paper ballots are not available for this kind of poll."))
     number = (number or "").strip()
     reason = (reason or "").strip()
@@ -263,8 +262,10 @@ def tally_poll(db: Session, actor, poll_id: int, instance_path) -> PollResult:
     if poll.status != "closed":
         raise Conflict(_l("Only a closed poll can be counted: close the poll first."),
                        code="not_closed")
-    if poll.kind not in COUNTABLE_KINDS:
-        raise Invalid(_l("Polls of this kind are not counted here."))
+    try:
+        kind = kinds.of(poll)
+    except kinds.UnknownKind:
+        raise Invalid(_l("Polls of this kind are not counted here.")) from None
     with board.no_gc():
         ballots = ballot_services.board_ballots(db, poll)
         bad = board.bad_signatures(poll.public_key_pem, ballots)
@@ -291,17 +292,19 @@ def tally_poll(db: Session, actor, poll_id: int, instance_path) -> PollResult:
                               + (paper.ballots if paper else []))
     except ValueError as exc:
         raise Invalid(_l("The poll cannot be counted: %(reason)s", reason=str(exc))) from exc
+    counted = kind.outcome_fields(outcome)
+    cast = counted["valid_ballots"] + counted["invalid_ballots"]
     scrutineers, tellers = named_officials(db, poll)
     document = {
         "poll_id": poll.id, "title": poll.title, "kind": poll.kind,
         "parent_poll_id": poll.parent_id,
         "eligible": eligible, "checked_in": checked_in, "tokens_issued": tokens,
-        "ballots_cast": outcome.cast, "electronic_ballots": len(ballots),
+        "ballots_cast": cast, "electronic_ballots": len(ballots),
         "paper": ({"issued": paper.issued, "returned": paper.returned, "ballots": paper.ballots}
                   if paper else None),
         "seats": poll.seats, "max_choices": poll.max_choices,
         "threshold_base": poll.threshold_base, "candidates": candidates,
-        **board.outcome_fields(outcome),
+        **counted,
         "key_fingerprint": poll.key_fingerprint,
         "board_digest": digest,
         "replacements": replaced,
@@ -314,7 +317,7 @@ def tally_poll(db: Session, actor, poll_id: int, instance_path) -> PollResult:
         # The tally's own audit entry is written first and the signed result anchors it
         # (audit_head): a log cut short or rewritten after the count no longer matches.
         entry = record(db, actor, "poll.tally", "poll", poll.id, status="tallied",
-                       board_digest=document["board_digest"], ballots_cast=outcome.cast,
+                       board_digest=document["board_digest"], ballots_cast=cast,
                        key_fingerprint=poll.key_fingerprint, signing_key=key.fingerprint)
         document["audit_head"], document["audit_seq"] = entry.hash, entry.seq
         signed = result_signing.sign_document(key.private_key(), document)
@@ -339,14 +342,17 @@ def publish_poll(db: Session, actor, poll_id: int) -> PollResult:
     result.published_at = utcnow()
     db.flush()
     record(db, actor, "poll.publish", "poll", poll.id, status="published")
-    _select_elected(db, actor, poll, result.document["elected"])
+    _select_elected(db, actor, poll, kinds.of(poll).selected(result.document))
     return result
 
 
 def _select_elected(db: Session, actor, poll: Poll, elected: list[str]) -> None:
-    """The elected candidates become the year's selected projects, through a recorded round
-    of the pool (the congress session is the deciding body), like every other stage change."""
-    from voting.pool import services as pool
+    """The candidates the kind selects on publication (selection, for_against: the elected;
+    evaluation: none) become the year's selected projects, through a recorded round of the
+    pool (the congress session is the deciding body), like every other stage change."""
+    if not elected:
+        return
+    from voting.pool import rounds
     from voting.pool.models import Project
 
     project_ids = [c.project_id for c in poll.candidates
@@ -355,7 +361,7 @@ def _select_elected(db: Session, actor, poll: Poll, elected: list[str]) -> None:
                                                 Project.stage == "candidate")).all()
     session = db.get(CongressSession, poll.session_id)
     for year in sorted({p.year for p in projects}):
-        pool.select_by_vote(
+        rounds.select_by_vote(
             db, actor, year=year, project_ids=[p.id for p in projects if p.year == year],
             body=session.title, decided_on=utcnow().date(),
             rationale=_("Elected by secret ballot in “%(poll)s”; the result is signed and "

@@ -288,7 +288,7 @@
               await ensure(pollOf(item));
               item.local = "ready";
             } catch (failure) {
-              item.local = failure.kind === "elsewhere" ? "elsewhere" : "failed";
+              item.local = {elsewhere: "elsewhere"}[failure.kind] || "failed";
               item.failure = failure;
             }
           }

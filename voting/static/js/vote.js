@@ -82,6 +82,7 @@
     var B = window.BlindRSA;
     var R = window.ReceiptLookup;
     var M = cfg.messages;
+    var K = window.BallotKinds[cfg.kind];  // the kind's part: static/js/kinds/
     var key = cfg.storageKey;
     var poll = {id: cfg.pollId, storageKey: key, publicKeyPem: cfg.publicKeyPem,
                 fingerprint: cfg.fingerprint, tokenUrl: cfg.tokenUrl};
@@ -113,8 +114,9 @@
     function otherDevice() {
       state = T.load(key);
       var choosing = !byId("step-choose").hidden || !byId("step-review").hidden;
-      byId("other-device").hidden = !(state && state.code && state.sig && !state.ballot &&
-                                      choosing);
+      var offered = !!(state && state.code && state.sig && !state.ballot && choosing);
+      byId("other-device").hidden = !offered;
+      byId("other-device-link").hidden = !offered;  // the section is below every candidate
     }
 
     function clearAlert() {
@@ -165,21 +167,17 @@
     }
 
     function report(failure, again) {
-      var kind = failure && failure.kind;
       say("");
-      if (kind === "elsewhere" || kind === "wrong_code") {
-        askForCode(kind === "elsewhere" ? M.elsewhere : M.wrong_code);
-      } else if (kind === "network") {
-        alarm(M.network, {retry: again});
-      } else if (kind === "signed_out") {
-        alarm(M.signed_out, {login: true});
-      } else if (kind === "bad") {
-        alarm(M.token_bad);
-      } else if (kind === "has_token") {
-        alarm(M.has_token);
-      } else {
-        var reason = (failure && (failure.reason || failure.message)) || "";
-        alarm(fmt(M.token_refused, {reason: reason}));
+      switch (failure && failure.kind) {  // what went wrong (token.js), not a ballot kind
+        case "elsewhere": askForCode(M.elsewhere); break;
+        case "wrong_code": askForCode(M.wrong_code); break;
+        case "network": alarm(M.network, {retry: again}); break;
+        case "signed_out": alarm(M.signed_out, {login: true}); break;
+        case "bad": alarm(M.token_bad); break;
+        case "has_token": alarm(M.has_token); break;
+        default:
+          alarm(fmt(M.token_refused,
+                    {reason: (failure && (failure.reason || failure.message)) || ""}));
       }
     }
 
@@ -222,10 +220,12 @@
       } catch (failure) {
         busy = false;
         say("");
-        if (failure.kind === "wrong_code") return codeError(M.wrong_code);
         var again = function () { useCode(text); };
-        if (failure.kind === "network") return alarm(M.network, {retry: again});
-        return report(failure, again);
+        switch (failure.kind) {
+          case "wrong_code": return codeError(M.wrong_code);
+          case "network": return alarm(M.network, {retry: again});
+          default: return report(failure, again);
+        }
       }
       busy = false;
       byId("code-input").value = "";
@@ -273,66 +273,44 @@
       return Array.prototype.slice.call(form.querySelectorAll(".candidate"));
     }
 
-    /** The ballot's choices as PROTOCOL wants them: ids (selection) or id -> mark. */
+    /** The ballot's choices as PROTOCOL wants them, in the kind's shape. */
     function currentChoices() {
-      if (cfg.kind === "for_against") {
-        var marks = {};
-        form.querySelectorAll('input[type="radio"]:checked').forEach(function (input) {
-          marks[input.dataset.candidate] = input.value;
-        });
-        return marks;
-      }
-      return Array.prototype.map.call(form.querySelectorAll('input[name="choice"]:checked'),
-                                      function (input) { return input.value; });
+      return K.choices(form);
     }
 
     function chosenCount(choices) {
-      if (cfg.kind !== "for_against") return choices.length;
-      return Object.keys(choices).filter(function (id) { return choices[id] === "for"; }).length;
+      return K.chosen(choices);
     }
 
+    /** "Selected n / at most max", or for a kind without a limit "Rated n of all". */
     function updateCounter() {
-      byId("vote-counter").textContent = fmt(M.counter, {n: chosenCount(currentChoices()),
-                                                         max: cfg.maxChoices});
+      var choices = currentChoices(), n = chosenCount(choices);
+      if (n === null) {
+        n = candidates().filter(function (box) {
+          return K.shown(choices, box.dataset.candidate) !== null;
+        }).length;
+      }
+      byId("vote-counter").textContent = fmt(M.counter, {
+        n: n, max: cfg.maxChoices === null ? candidates().length : cfg.maxChoices});
     }
 
     /** Put saved choices back; each card remembers its mark, to undo a refused change. */
     function restore(choices) {
-      if (cfg.kind === "for_against") {
-        Object.keys(choices || {}).forEach(function (id) {
-          form.querySelectorAll('input[type="radio"]').forEach(function (input) {
-            if (input.dataset.candidate === id && input.value === choices[id]) input.checked = true;
-          });
-        });
-        candidates().forEach(function (box) {
-          box.dataset.mark = box.querySelector('input[type="radio"]:checked').value;
-        });
-      } else if (choices) {
-        form.querySelectorAll('input[name="choice"]').forEach(function (input) {
-          input.checked = choices.indexOf(input.value) >= 0;
-        });
-      }
+      K.restore(form, choices);
     }
 
     /** More than max_choices is refused at once: the change is undone and said why. */
     function onChange(event) {
       var input = event.target, limit = byId("vote-limit");
-      if (chosenCount(currentChoices()) > cfg.maxChoices) {
-        if (input.type === "checkbox") {
-          input.checked = false;
-        } else {
-          var previous = input.closest(".candidate").dataset.mark || "abstain";
-          input.closest("fieldset").querySelector('input[value="' + previous + '"]').checked = true;
-        }
+      var n = chosenCount(currentChoices());
+      if (n !== null && n > cfg.maxChoices) {
+        K.undo(input);
         limit.textContent = fmt(M.limit, {max: cfg.maxChoices});
         limit.hidden = false;
       } else {
         limit.hidden = true;
       }
-      if (input.type === "radio") {
-        var box = input.closest(".candidate");
-        box.dataset.mark = box.querySelector('input[type="radio"]:checked').value;
-      }
+      K.settle(input);
       var choices = currentChoices();
       T.update(key, function (s) { s.draft = choices; });
       updateCounter();
@@ -344,15 +322,11 @@
       list.textContent = "";
       var any = false;
       candidates().forEach(function (box) {
-        var id = box.dataset.candidate, mark;
-        if (cfg.kind === "for_against") {
-          mark = choices[id] || "abstain";
-          if (mark === "abstain") return;
-        } else if (choices.indexOf(id) < 0) {
-          return;
-        }
+        var id = box.dataset.candidate, mark = K.shown(choices, id);
+        if (mark === null) return;
         var item = document.createElement("li");
-        item.textContent = mark ? fmt(M.review_mark, {title: box.dataset.title, mark: M[mark]})
+        item.textContent = mark ? fmt(M.review_mark, {title: box.dataset.title,
+                                                      mark: M.marks[mark]})
                                 : box.dataset.title;
         if (mark) item.className = "review-" + mark;
         list.appendChild(item);
@@ -494,8 +468,8 @@
       candidates().forEach(function (box) { titles[box.dataset.candidate] = box.dataset.title; });
       var words = {found: M.lookup_found, missing: M.lookup_missing,
                    not_closed: M.lookup_not_closed, network: M.lookup_network,
-                   nobody: M.nobody, all_abstain: M.all_abstain,
-                   "for": M["for"], against: M.against, abstain: M.abstain};
+                   nobody: M.nobody, all_abstain: M.all_abstain};
+      Object.keys(M.marks || {}).forEach(function (mark) { words[mark] = M.marks[mark]; });
       var result;
       try {
         result = await R.find(cfg.boardUrl, T.load(key).receipt);

@@ -1,0 +1,64 @@
+"""满意度测评 (docs/protocol.md, "Year-end evaluation polls"): each of the year's selected
+projects is rated satisfied / basic / dissatisfied / abstain; no seats. Choices: {candidate
+id: mark}, keys sorted, as sent; a candidate left out abstains. Publication changes nothing
+(for now): the ratings are the result."""
+
+from __future__ import annotations
+
+from voting.ballots.kinds.base import Kind, _l, marks_object
+from voting.tally import rules
+
+MARKS = (rules.SATISFIED, rules.BASIC, rules.DISSATISFIED, rules.ABSTAIN)
+
+
+class Evaluation(Kind):
+    name = "evaluation"
+    marks = MARKS
+    seated = False
+    paper = False
+    offered = False  # opened by `poll evaluate` over a year's selected projects (issue 10)
+    recounted = ("ratings", "rectify", "overall_rate")
+
+    @property
+    def label(self):
+        return _l("Year-end evaluation")
+
+    def settings(self, seats, max_choices, n_candidates: int) -> tuple[None, None]:
+        return None, None
+
+    def document_fields(self, poll) -> dict:
+        return {"marks": list(MARKS)}
+
+    def normalise(self, poll, choices) -> dict:
+        return marks_object(poll, choices, MARKS,
+                            _l("Each mark must be satisfied, basic, dissatisfied or abstain."))
+
+    def messages(self, gettext) -> dict[str, str]:
+        return {"counter": gettext("Rated {n} of {max}"),
+                "marks": {"satisfied": gettext("Satisfied"),
+                          "basic": gettext("Basically satisfied"),
+                          "dissatisfied": gettext("Dissatisfied"),
+                          "abstain": gettext("Abstain")}}
+
+    def count(self, *, candidate_ids, seats, max_choices, threshold_base, turnout, ballots):
+        return rules.rate_satisfaction(candidate_ids, ballots,
+                                       rules.EvaluationRules(threshold_base), turnout)
+
+    def outcome_fields(self, outcome) -> dict:
+        rate = outcome.overall_rate
+        return {"valid_ballots": outcome.valid, "invalid_ballots": outcome.invalid,
+                "threshold": outcome.threshold,
+                "counts": {pid: {"satisfied": r.satisfied, "basic": r.basic,
+                                 "dissatisfied": r.dissatisfied, "abstain": r.abstain}
+                           for pid, r in outcome.ratings.items()},
+                "ratings": {pid: r.rating for pid, r in outcome.ratings.items()},
+                "rectify": list(outcome.rectify),
+                "overall_rate": None if rate is None else format(rate, "f"),
+                "elected": [], "tied": [], "seats_left": 0, "runoff_candidates": [],
+                "runoff_reason": None}
+
+    def selected(self, document: dict) -> list[str]:
+        return []
+
+
+KIND = Evaluation()
