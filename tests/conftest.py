@@ -1,4 +1,7 @@
-"""Fixtures: a fresh app and database per test, on SQLite or (TEST_DATABASE_URL) PostgreSQL.
+"""Fixtures: a fresh app and database per test, on SQLite or (TEST_DATABASE_URL) PostgreSQL;
+accounts, a congress sitting with its clerk, a hall of deputies with an open poll, a poll key,
+and the browser. The plain helpers they use are in tests/helpers.py and tests/polls.py;
+test modules import those, never a conftest.
 
 SQLite gets a new file per test. PostgreSQL gets the schema once per run and every table
 emptied after each test (TRUNCATE skips the audit log's append-only row triggers).
@@ -6,17 +9,18 @@ emptied after each test (TRUNCATE skips the audit log's append-only row triggers
 
 from __future__ import annotations
 
-import os
 import threading
 
 import pytest
 from sqlalchemy import text
 from werkzeug.serving import make_server
 
+from tests.helpers import DESKTOP, PASSWORD, PG_URL, PHONE, app_db, login, user
+from tests.polls import add_candidates, poll_via_services
 from voting import create_app, db
+from voting.crypto import blind_rsa
 from voting.db import Base
 
-PG_URL = os.environ.get("TEST_DATABASE_URL")
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -80,17 +84,60 @@ def make_user(app):
     return make
 
 
-def login(client, username, password="correct-horse"):
-    """Sign in through the JSON API; returns the CSRF token for later JSON POSTs."""
-    r = client.post("/api/v1/auth/login", json={"username": username, "password": password})
-    assert r.status_code == 200, r.get_data(as_text=True)
-    return r.get_json()["csrf_token"]
-
-
 @pytest.fixture
 def secretariat(client, make_user):
     make_user("secretariat", "secretariat", display_name="秘书处")
     return login(client, "secretariat")
+
+
+# ---- a congress sitting, its hall and polls ----------------------------------------------
+
+@pytest.fixture
+def clerk(app):
+    """A secretariat account for service calls (username "clerk")."""
+    from voting.auth.services import create_user
+
+    with app_db(app) as s:
+        create_user(s, username="clerk", password=PASSWORD, role="secretariat",
+                    display_name="秘书处")
+
+
+@pytest.fixture
+def sitting(app, clerk):
+    """(congress_id, session_id) of 哈尔滨市第十六届人民代表大会 第二次会议."""
+    from voting.sessions import congresses
+
+    with app_db(app) as s:
+        actor = user(s, "clerk")
+        congress = congresses.create_congress(s, actor, name="哈尔滨市第十六届人民代表大会", term=16)
+        session = congresses.create_session(s, actor, congress_id=congress.id, name="第二次会议",
+                                            year=2023)
+        return congress.id, session.id
+
+
+@pytest.fixture
+def hall(app, sitting):
+    """Deputies d001..d004 (d001..d003 checked in: a quorum of 4), 15 candidates and an open
+    selection poll of 10 seats."""
+    from voting.sessions import attendance, roster
+
+    congress_id, session_id = sitting
+    with app_db(app) as s:
+        actor = user(s, "clerk")
+        deputies = [roster.add_deputy(s, actor, congress_id=congress_id, name=f"代表{i}",
+                                      number=f"00{i}", delegation="道里区代表团",
+                                      password=PASSWORD)[0] for i in (1, 2, 3, 4)]
+        for d in deputies[:3]:
+            attendance.check_in(s, actor, session_id=session_id, deputy_id=d.id, by_desk=True)
+        add_candidates(s)
+    poll_id = poll_via_services(app, session_id)
+    return {"congress_id": congress_id, "session_id": session_id, "poll_id": poll_id}
+
+
+@pytest.fixture(scope="session")
+def poll_key():
+    """One RSA key for polls arranged in the database (`tests.polls.poll_in_database`)."""
+    return blind_rsa.generate_private_key(2048)
 
 
 # ---- browser tests -------------------------------------------------------------------
@@ -113,11 +160,6 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield b
         b.close()
-
-
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
-         "is_mobile": True, "has_touch": True}
-DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 
 
 @pytest.fixture(params=["phone", "desktop"])

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.conftest import login
+from tests.helpers import login
 
 HUGE_IDS = [str(2**63), str(2**31), "99999999999999999999999999"]
 DEEP = "[" * 10_000 + "]" * 10_000

@@ -5,7 +5,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
 
-from tests.conftest import PG_URL
+from tests.helpers import PG_URL
 from voting import db
 from voting.db import Base
 from voting.migrate import upgrade

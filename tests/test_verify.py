@@ -13,23 +13,24 @@ from datetime import datetime, timezone
 
 import pytest
 
-from tests.tally.conftest import (app_db, cast, clerk, make_poll, poll_key,  # noqa: F401
-                                  roster, sign_ballot, sitting, user)
+from tests.helpers import app_db, user
+from tests.polls import cast, poll_in_database, roster, sign_ballot
 from voting.audit import chain
 from voting.crypto import blind_rsa, result_signing
 from voting.i18n import translated
 from voting.tally import board as boardlib
-from voting.tally import keys, services
+from voting.tally import keys, replacements, services
 from voting.tally.services import Paper
-from voting.verify import WORDS, _joined, language, main
+from voting.verify import _joined, main
+from voting.verify_words import WORDS, language
 
 
 @pytest.fixture
-def published(app, poll_key, sitting):  # noqa: F811
+def published(app, poll_key, sitting):
     """A published poll: 10 deputies, 5 candidates, 2 seats; returns its id."""
     congress_id, session_id = sitting
     with app_db(app) as s:
-        poll = make_poll(s, poll_key, session_id)
+        poll = poll_in_database(s, poll_key, session_id)
         roster(s, congress_id, session_id, 10, poll=poll)
         cast(s, poll_key, poll, [["c1", "c2"]] * 6 + [["c2", "c3"]] * 3 + [["c4"]])
         services.tally_poll(s, user(s, "clerk"), poll.id, app.instance_path)
@@ -350,11 +351,11 @@ def test_a_live_site_checks_the_hall_fingerprint(app, live_server, published, ca
     assert status == 1 and "✗ Key fingerprint read out in the hall" in out
 
 
-def test_passes_and_catches_a_change_on_a_for_against_poll(app, client, poll_key,  # noqa: F811
-                                                           sitting, tmp_path, capsys):  # noqa: F811
+def test_passes_and_catches_a_change_on_a_for_against_poll(app, client, poll_key,
+                                                           sitting, tmp_path, capsys):
     congress_id, session_id = sitting
     with app_db(app) as s:
-        poll = make_poll(s, poll_key, session_id, kind="for_against", candidates=3, seats=2)
+        poll = poll_in_database(s, poll_key, session_id, kind="for_against", candidates=3, seats=2)
         roster(s, congress_id, session_id, 6, poll=poll)
         cast(s, poll_key, poll, [{"c1": "for", "c2": "against"}] * 4 + [{"c3": "for"}] * 2)
         services.tally_poll(s, user(s, "clerk"), poll.id, app.instance_path)
@@ -383,7 +384,7 @@ def test_a_malformed_board_is_reported_not_crashed_on(saved, capsys):
 
 # ---- the turnout's arithmetic -------------------------------------------------------------------
 
-def _paper_poll(app, poll_key, sitting, monkeypatch, *, present, tokens, paper,  # noqa: F811
+def _paper_poll(app, poll_key, sitting, monkeypatch, *, present, tokens, paper,
                 replaced=0):
     """A closed poll: `present` of `present` deputies checked in, `tokens` of them issued a
     token and voting electronically, `paper` paper ballots issued and returned (the
@@ -391,11 +392,11 @@ def _paper_poll(app, poll_key, sitting, monkeypatch, *, present, tokens, paper, 
     holders recorded as given a paper ballot instead."""
     congress_id, session_id = sitting
     with app_db(app) as s:
-        poll = make_poll(s, poll_key, session_id)
+        poll = poll_in_database(s, poll_key, session_id)
         deputies = roster(s, congress_id, session_id, present, poll=poll, tokens=tokens)
         cast(s, poll_key, poll, [["c1"]] * (tokens - replaced))
         for d in deputies[:replaced]:
-            services.record_replacement(s, user(s, "clerk"), poll_id=poll.id, number=d.number,
+            replacements.record_replacement(s, user(s, "clerk"), poll_id=poll.id, number=d.number,
                                         reason="手机丢失")
         poll_id = poll.id
     monkeypatch.setattr(services, "_paper", lambda db, poll: Paper(
@@ -404,7 +405,7 @@ def _paper_poll(app, poll_key, sitting, monkeypatch, *, present, tokens, paper, 
 
 
 def test_24_tokens_and_7_paper_from_30_present_fail_the_tally_and_the_verifier(
-        app, client, poll_key, sitting, monkeypatch, tmp_path, capsys):  # noqa: F811
+        app, client, poll_key, sitting, monkeypatch, tmp_path, capsys):
     poll_id = _paper_poll(app, poll_key, sitting, monkeypatch, present=30, tokens=24, paper=7)
     with app_db(app) as s, pytest.raises(services.Conflict) as err:
         services.tally_poll(s, user(s, "clerk"), poll_id, app.instance_path)
@@ -427,7 +428,7 @@ def test_24_tokens_and_7_paper_from_30_present_fail_the_tally_and_the_verifier(
 
 
 def test_recorded_replacements_are_accepted_and_listed(app, client, poll_key, sitting,
-                                                       monkeypatch, tmp_path, capsys):  # noqa: F811
+                                                       monkeypatch, tmp_path, capsys):
     """30 present, 30 tokens; 2 deputies lost their phones and got paper ballots instead:
     28 electronic + 2 paper, 32 ballots issued to 30 deputies, 2 of them replacements."""
     poll_id = _paper_poll(app, poll_key, sitting, monkeypatch, present=30, tokens=30, paper=2,
@@ -456,7 +457,7 @@ def test_recorded_replacements_are_accepted_and_listed(app, client, poll_key, si
 
 
 def test_a_replaced_token_that_was_used_as_well_is_refused(app, poll_key, sitting,
-                                                           monkeypatch):  # noqa: F811
+                                                           monkeypatch):
     """25 present, 20 tokens, one replaced; but all 20 tokens were cast: a double vote."""
     poll_id = _paper_poll(app, poll_key, sitting, monkeypatch, present=25, tokens=20, paper=1,
                           replaced=1)

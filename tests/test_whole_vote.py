@@ -7,8 +7,8 @@ from __future__ import annotations
 import csv
 from collections import Counter
 
-from tests.ballots.conftest import Voter
-from tests.conftest import login
+from tests.helpers import login
+from tests.polls import Voter
 from voting import verify
 from voting.pool.models import Project
 

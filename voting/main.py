@@ -9,7 +9,7 @@ from sqlalchemy import select
 from voting import db
 from voting.ballots.models import Poll
 from voting.pool import projects
-from voting.tally.services import published_results
+from voting.tally.announcement import published_results
 
 bp = Blueprint("main", __name__)
 

@@ -1,6 +1,5 @@
 import pytest
 
-from tests.tally.conftest import clerk, poll_key, sitting  # noqa: F401
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
@@ -100,12 +99,13 @@ def test_public_log_pages_through_every_entry(app, client):
 def test_a_cut_after_a_signed_count_is_named(app, dbs, poll_key, sitting):
     """The tally's entry is anchored by the signed result (audit_head): deleting the last
     three entries (the one before the tally, the tally, the publication) is a named cut."""
-    from tests.tally.conftest import app_db, cast, make_poll, roster, user
+    from tests.helpers import app_db, user
+    from tests.polls import cast, poll_in_database, roster
     from voting.tally import services
 
     congress_id, session_id = sitting
     with app_db(app) as s:
-        poll = make_poll(s, poll_key, session_id)
+        poll = poll_in_database(s, poll_key, session_id)
         roster(s, congress_id, session_id, 4, poll=poll)
         cast(s, poll_key, poll, [["c1"]] * 4)
         doc = services.tally_poll(s, user(s, "clerk"), poll.id, app.instance_path).document

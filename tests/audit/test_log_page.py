@@ -4,7 +4,7 @@ import ast
 from html.parser import HTMLParser
 from pathlib import Path
 
-from tests.sessions.conftest import app_db
+from tests.helpers import app_db
 from voting.audit import labels
 from voting.audit.models import AuditEntry
 

@@ -1,6 +1,6 @@
 from flask_login import current_user
 
-from tests.conftest import login
+from tests.helpers import login
 from voting import db
 from voting.auth.models import User
 from voting.auth.services import set_password

@@ -1,16 +1,14 @@
 """In Chromium: signing out on the page ends the session, also for a saved copy of the cookie."""
 
 import pytest
-from playwright.sync_api import expect
+from tests.helpers import sign_in
+from tests.lazy_playwright import expect
 
 
 @pytest.mark.browser
 def test_sign_out_ends_a_saved_cookie_too(page, browser, live_server, make_user):
     make_user("staff", "secretariat", display_name="秘书处")
-    page.goto(f"{live_server}/login")
-    page.get_by_label("用户名").fill("staff")
-    page.get_by_label("密码").fill("correct-horse")
-    page.get_by_role("button", name="登录").click()
+    sign_in(page, live_server, "staff")
     expect(page.locator(".who")).to_have_text("秘书处")
     saved = [c for c in page.context.cookies() if c["name"] == "session"]
     assert saved and saved[0]["httpOnly"] and saved[0]["sameSite"] == "Lax"

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select, update
 
 import config
-from tests.conftest import login
+from tests.helpers import login
 from voting import create_app, db
 from voting.auth.models import LoginSession, User
 from voting.auth.services import set_password

@@ -7,11 +7,11 @@ import time
 import pytest
 from werkzeug.security import generate_password_hash
 
-from tests.conftest import login
+from tests.helpers import login
 from voting import create_app, db
 from voting.auth import services
 from voting.auth.throttle import DEVICE_COOKIE, account_delay, login_throttle
-from voting.sessions.services import issue_login_link
+from voting.auth.credentials import issue_login_link
 
 LOGIN = "/api/v1/auth/login"
 

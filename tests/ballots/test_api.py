@@ -7,13 +7,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 from sqlalchemy import func, select
 
-from tests.ballots.conftest import (PASSWORD, Voter, close, get_token, hall,  # noqa: F401
-                                    new_poll, signed_voter)
-from tests.conftest import login
-from tests.sessions.conftest import app_db, user
+from tests.helpers import PASSWORD, app_db, login, user
+from tests.polls import Voter, close, get_token, poll_via_services, signed_voter
 from voting.ballots.models import Ballot, TokenIssuance
 from voting.crypto.encoding import b64url_decode, b64url_encode
-from voting.sessions import services as sessions
+from voting.sessions import congresses, roster
 
 
 def url(poll_id: int, what: str = "") -> str:
@@ -46,7 +44,7 @@ def test_poll_document(client, hall):
 
 
 def test_for_against_poll_document_names_its_limits(app, client, hall):
-    poll_id = new_poll(app, hall["session_id"], kind="for_against", seats=5, open_it=False)
+    poll_id = poll_via_services(app, hall["session_id"], kind="for_against", seats=5, open_it=False)
     doc = client.get(url(poll_id)).get_json()
     assert (doc["kind"], doc["max_for"], doc["marks"]) == ("for_against", 5,
                                                            ["for", "against", "abstain"])
@@ -98,17 +96,17 @@ def test_token_refused_to_the_ineligible(client, hall, make_user):
 def test_token_refused_to_a_deputy_of_another_congress(app, client, hall):
     with app_db(app) as s:
         actor = user(s, "clerk")
-        other = sessions.create_congress(s, actor, name="另一届人民代表大会", term=15)
-        deputy, _ = sessions.add_deputy(s, actor, congress_id=other.id, name="外人",
-                                        number="900", delegation=None, username="outsider",
-                                        password=PASSWORD)
+        other = congresses.create_congress(s, actor, name="另一届人民代表大会", term=15)
+        deputy, _ = roster.add_deputy(s, actor, congress_id=other.id, name="外人",
+                                      number="900", delegation=None, username="outsider",
+                                      password=PASSWORD)
     csrf = login(client, "outsider", PASSWORD)
     voter = Voter.for_poll(client, hall["poll_id"])
     assert_error(get_token(client, csrf, hall["poll_id"], voter), 403, "not_eligible")
 
 
 def test_token_only_while_open(app, client, hall):
-    draft = new_poll(app, hall["session_id"], open_it=False)
+    draft = poll_via_services(app, hall["session_id"], open_it=False)
     csrf = login(client, "d001", PASSWORD)
     assert_error(get_token(client, csrf, draft, Voter.for_poll(client, draft)), 409)
     close(app, hall["poll_id"])
@@ -162,7 +160,7 @@ def test_bad_choices_422_and_token_not_spent(app, client, hall, choices):
 
 
 def test_for_against_ballots(app, client, hall):
-    poll_id = new_poll(app, hall["session_id"], kind="for_against", seats=2)
+    poll_id = poll_via_services(app, hall["session_id"], kind="for_against", seats=2)
     voter = signed_voter(app, client, poll_id)
     too_many = {"c01": "for", "c02": "for", "c03": "for"}
     assert_error(client.post(url(poll_id, "ballots"), json=voter.ballot(too_many)), 422)
@@ -278,7 +276,7 @@ def test_board_public_after_close_sorted_and_verifiable(app, client, hall):
 def test_development_server_log_drops_casts(app):
     import logging
 
-    from voting.ballots.api import NoCastLines
+    from voting.errors import NoCastLines
 
     def line(request: str) -> logging.LogRecord:
         return logging.LogRecord("werkzeug", logging.INFO, __file__, 1,

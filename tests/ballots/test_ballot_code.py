@@ -7,10 +7,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import expect
+from tests.lazy_playwright import expect
 
-from tests.ballots.test_vote_page import RECEIPT, board, close, fits_width, sign_in
-from tests.conftest import DESKTOP, PHONE
+from tests.ballots.test_vote_page import RECEIPT, board, fits_width
+from tests.helpers import DESKTOP, PHONE, sign_in
+from tests.polls import close
 
 CODE = re.compile(r"([0-9A-HJKMNP-TV-Z]{4}-){6}[0-9A-HJKMNP-TV-Z]{4}")
 
@@ -50,6 +51,10 @@ def test_a_deputy_finishes_on_a_second_device_with_the_ballot_code(app, browser,
         phone.goto(ballot_url)
         expect(phone.locator("#vote-status")).to_have_text("选票凭证已就绪，请选择。")
         expect(phone.get_by_role("heading", name="在另一台设备上继续")).to_be_visible()
+        # Offered above the candidates too: the section itself is below all fifteen.
+        top = phone.get_by_role("link", name="可能要换一台手机或平板完成投票？请先记下投票码。")
+        assert top.bounding_box()["y"] < phone.locator("#step-choose").bounding_box()["y"]
+        top.click()
         phone.get_by_role("button", name="显示我的投票码").click()
         expect(phone.get_by_role("button", name="显示我的投票码")).to_have_attribute(
             "aria-expanded", "true")

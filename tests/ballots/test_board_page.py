@@ -7,11 +7,10 @@ import json
 import re
 
 import pytest
-from playwright.sync_api import expect
+from tests.lazy_playwright import expect
 
-from tests.ballots.conftest import close, signed_voter
-from tests.ballots.test_vote_page import sign_in
-from tests.conftest import PHONE
+from tests.helpers import PHONE, sign_in
+from tests.polls import close, signed_voter
 
 
 def test_board_page_after_close_finds_a_receipt(app, client, hall):

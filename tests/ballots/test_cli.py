@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.ballots.conftest import hall, signed_voter  # noqa: F401
-from tests.sessions.conftest import app_db
+from tests.helpers import app_db
+from tests.polls import signed_voter
 from voting.ballots.cli import poll_cli
 from voting.ballots.models import Poll
 

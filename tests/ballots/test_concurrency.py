@@ -11,8 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import func, select
 
-from tests.ballots.conftest import hall, signed_voter  # noqa: F401
-from tests.sessions.conftest import app_db
+from tests.helpers import app_db
+from tests.polls import signed_voter
 from voting.ballots.models import Ballot
 
 THREADS = 8
@@ -58,8 +58,8 @@ def test_one_token_cast_concurrently_is_recorded_once(app, live_server, hall):
 def test_one_deputy_asking_for_tokens_concurrently_gets_one(app, live_server, hall):
     """Two devices of one deputy racing for a token: one blinded message is signed, the
     other device is told it already has one."""
-    from tests.ballots.conftest import Voter
-    from tests.conftest import login
+    from tests.polls import Voter
+    from tests.helpers import login
 
     client = app.test_client()
     csrf = login(client, "d002", "correct-horse")

@@ -4,11 +4,11 @@ candidates, reads its key fingerprint, opens it with the confirmation box, and c
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import expect
+from tests.lazy_playwright import expect
 
-from tests.ballots.conftest import add_candidates
-from tests.sessions.conftest import app_db, user
-from voting.sessions import services as sessions
+from tests.helpers import app_db, sign_in, user
+from tests.polls import add_candidates
+from voting.sessions import attendance, roster
 
 
 def _fits_width(page) -> bool:
@@ -20,14 +20,11 @@ def test_create_open_and_close_a_poll(page, app, live_server, sitting):
     congress_id, session_id = sitting
     with app_db(app) as s:
         actor = user(s, "clerk")
-        deputy, _ = sessions.add_deputy(s, actor, congress_id=congress_id, name="代表1",
-                                        number="001", delegation=None)
-        sessions.check_in(s, actor, session_id=session_id, deputy_id=deputy.id, by_desk=True)
+        deputy, _ = roster.add_deputy(s, actor, congress_id=congress_id, name="代表1",
+                                      number="001", delegation=None)
+        attendance.check_in(s, actor, session_id=session_id, deputy_id=deputy.id, by_desk=True)
         add_candidates(s)
-    page.goto(f"{live_server}/login")
-    page.get_by_label("用户名").fill("clerk")
-    page.get_by_label("密码").fill("correct-horse")
-    page.get_by_role("button", name="登录").click()
+    sign_in(page, live_server, "clerk")
 
     page.goto(f"{live_server}/polls/manage/sessions/{session_id}")
     page.get_by_role("link", name="新建票决").click()

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import re
 
-from tests.ballots.conftest import add_candidates, hall, signed_voter  # noqa: F401
-from tests.conftest import login
-from tests.sessions.conftest import app_db, csrf_of
+from tests.helpers import app_db, csrf_of, login
+from tests.polls import add_candidates, signed_voter
 from voting.ballots import services
 from voting.ballots.models import Poll
 from voting.pool.models import Project
-from voting.sessions import services as sessions
+from voting.sessions import roster
 
 
 def _signed_in(app):
@@ -78,8 +77,8 @@ def test_bad_rules_keep_what_was_typed(app, sitting):
 def test_open_refused_without_quorum_with_a_clear_message(app, sitting):
     congress_id, session_id = sitting
     with app_db(app) as s:
-        sessions.add_deputy(s, "cli", congress_id=congress_id, name="代表1", number="001",
-                            delegation=None)
+        roster.add_deputy(s, "cli", congress_id=congress_id, name="代表1", number="001",
+                          delegation=None)
         projects = add_candidates(s)
         poll = services.create_poll(s, "cli", session_id=session_id, title="票决",
                                     candidate_project_ids=[p.id for p in projects],

@@ -26,12 +26,12 @@ import pytest
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
-from tests.ballots.conftest import PASSWORD, Voter, add_candidates, new_poll
-from tests.sessions.conftest import app_db, csrf_of, user
+from tests.helpers import PASSWORD, app_db, csrf_of, user
+from tests.polls import Voter, add_candidates, poll_via_services
 from voting.ballots import services
 from voting.ballots.models import Ballot, PollKey, TokenIssuance
 from voting.errors import CAST_LOGGER, mentions_cast
-from voting.sessions import services as sessions
+from voting.sessions import attendance, congresses, roster
 
 DEPUTIES = 5
 FAILING = 1  # the second cast (in casting order) meets a database error once
@@ -137,19 +137,19 @@ def _vote(app, live_server, monkeypatch):
     and the cast order."""
     with app_db(app) as s:
         clerk = user(s, "clerk")
-        congress = sessions.create_congress(s, clerk, name="哈尔滨市第十六届人民代表大会",
-                                            term=16)
-        sitting = sessions.create_session(s, clerk, congress_id=congress.id,
-                                          name="第二次会议", year=2023)
+        congress = congresses.create_congress(s, clerk, name="哈尔滨市第十六届人民代表大会",
+                                              term=16)
+        sitting = congresses.create_session(s, clerk, congress_id=congress.id,
+                                            name="第二次会议", year=2023)
         for i in range(1, DEPUTIES + 1):
-            deputy, _ = sessions.add_deputy(s, clerk, congress_id=congress.id,
-                                            name=f"代表{i}", number=f"00{i}",
-                                            delegation="道里区代表团", password=PASSWORD)
-            sessions.check_in(s, clerk, session_id=sitting.id, deputy_id=deputy.id,
-                              by_desk=True)
+            deputy, _ = roster.add_deputy(s, clerk, congress_id=congress.id,
+                                          name=f"代表{i}", number=f"00{i}",
+                                          delegation="道里区代表团", password=PASSWORD)
+            attendance.check_in(s, clerk, session_id=sitting.id, deputy_id=deputy.id,
+                                by_desk=True)
         add_candidates(s)
         session_id = sitting.id
-    poll_id = new_poll(app, session_id)  # opened
+    poll_id = poll_via_services(app, session_id)  # opened
 
     # The poll opens: every checked-in deputy's page fetches its token at once.
     names = [f"d00{i}" for i in range(1, DEPUTIES + 1)]

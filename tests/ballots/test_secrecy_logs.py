@@ -16,8 +16,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
-from tests.ballots.conftest import close, new_poll, signed_voter
-from tests.sessions.conftest import app_db
+from tests.helpers import app_db
+from tests.polls import close, poll_via_services, signed_voter
 from voting import db
 from voting.ballots import services
 from voting.ballots.models import PollKey
@@ -116,7 +116,7 @@ def test_a_failed_cast_is_logged_without_path_time_or_body(app, client, hall, pr
     assert r.get_json()["error"] == "internal_error"
     # The cast logger reports it on the server's error stream, in a line with no time...
     (line,) = [x for x in capfd.readouterr().err.splitlines() if "ballot cast failed" in x]
-    assert "IntegrityError" in line and "api.py" in line
+    assert "IntegrityError" in line and "polls.py" in line
     assert SECRET not in line and "/ballots" not in line
     assert not re.search(r"\b\d\d:\d\d\b", line)
     # ...and passes nothing on to the handlers (root, the app's) whose formats carry one.
@@ -228,7 +228,7 @@ def test_a_failing_after_commit_step_is_logged_and_the_commit_stands(app, hall, 
 
 def test_a_new_poll_after_a_close_still_issues_tokens(app, client, hall):
     close(app, hall["poll_id"])
-    second = new_poll(app, hall["session_id"])
+    second = poll_via_services(app, hall["session_id"])
     voter = signed_voter(app, client, second)
     assert client.post(f"/api/v1/polls/{second}/ballots",
                        json=voter.ballot([])).status_code == 201

@@ -8,21 +8,21 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from sqlalchemy import select, text
 
-from tests.ballots.conftest import add_candidates, close, hall, new_poll  # noqa: F401
-from tests.sessions.conftest import app_db, user
+from tests.helpers import app_db, user
+from tests.polls import add_candidates, close, poll_via_services
 from voting.audit.models import AuditEntry
 from voting.ballots import services
 from voting.ballots.models import Ballot, Poll, PollKey
 from voting.crypto import blind_rsa
 from voting.errors import Conflict, Invalid
-from voting.sessions import services as sessions
+from voting.sessions import attendance, roster
 
 
 def test_create_poll_makes_its_own_key_and_stable_candidate_ids(app, sitting):
     _, session_id = sitting
     with app_db(app) as s:
         projects = add_candidates(s)
-    poll_id = new_poll(app, session_id, open_it=False)
+    poll_id = poll_via_services(app, session_id, open_it=False)
     with app_db(app) as s:
         poll = s.get(Poll, poll_id)
         assert (poll.status, poll.kind, poll.seats, poll.max_choices, poll.threshold_base) == \
@@ -42,7 +42,7 @@ def test_create_poll_makes_its_own_key_and_stable_candidate_ids(app, sitting):
 
 
 def test_two_polls_have_different_keys(app, hall):
-    second = new_poll(app, hall["session_id"], open_it=False)
+    second = poll_via_services(app, hall["session_id"], open_it=False)
     with app_db(app) as s:
         assert s.get(Poll, hall["poll_id"]).key_fingerprint != s.get(Poll, second).key_fingerprint
 
@@ -78,13 +78,13 @@ def test_open_refused_without_quorum(app, sitting):
     congress_id, session_id = sitting
     with app_db(app) as s:
         actor = user(s, "clerk")
-        deputies = [sessions.add_deputy(s, actor, congress_id=congress_id, name=f"代表{i}",
-                                        number=f"{i:03d}", delegation=None)[0]
+        deputies = [roster.add_deputy(s, actor, congress_id=congress_id, name=f"代表{i}",
+                                      number=f"{i:03d}", delegation=None)[0]
                     for i in range(1, 7)]
         for d in deputies[:3]:  # 3 of 6: short of two thirds (4 of 6 would be a quorum)
-            sessions.check_in(s, actor, session_id=session_id, deputy_id=d.id, by_desk=True)
+            attendance.check_in(s, actor, session_id=session_id, deputy_id=d.id, by_desk=True)
         add_candidates(s)
-    poll_id = new_poll(app, session_id, open_it=False)
+    poll_id = poll_via_services(app, session_id, open_it=False)
     with app_db(app) as s:
         with pytest.raises(Conflict) as exc:
             services.open_poll(s, user(s, "clerk"), poll_id)
@@ -92,8 +92,8 @@ def test_open_refused_without_quorum(app, sitting):
         assert "4" in str(exc.value.message)
     with app_db(app) as s:
         assert s.get(Poll, poll_id).status == "draft"
-        sessions.check_in(s, user(s, "clerk"), session_id=session_id, deputy_id=deputies[3].id,
-                          by_desk=True)
+        attendance.check_in(s, user(s, "clerk"), session_id=session_id, deputy_id=deputies[3].id,
+                            by_desk=True)
     with app_db(app) as s:
         assert services.open_poll(s, user(s, "clerk"), poll_id).status == "open"
 
@@ -116,7 +116,7 @@ def test_open_and_close_only_in_order(app, hall):
 def test_close_stores_ballots_in_key_order(app, hall):
     """No arrival order survives the close: storage follows the random key (and on PostgreSQL
     every row carries the closing transaction's xmin)."""
-    from tests.ballots.conftest import signed_voter
+    from tests.polls import signed_voter
 
     client = app.test_client()
     receipts = []

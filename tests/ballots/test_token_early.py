@@ -8,34 +8,32 @@ import json
 import re
 
 import pytest
-from playwright.sync_api import expect
+from tests.lazy_playwright import expect
 from sqlalchemy import select
 
-from tests.ballots.conftest import PASSWORD, add_candidates, new_poll
-from tests.ballots.test_vote_page import sign_in
-from tests.conftest import PHONE, login
-from tests.sessions.conftest import app_db, clerk, sitting, user  # noqa: F401
+from tests.helpers import PASSWORD, PHONE, app_db, login, sign_in, user
+from tests.polls import add_candidates, poll_via_services
 from voting.ballots import services as ballots
 from voting.ballots.models import TokenIssuance
-from voting.sessions import services as sessions
+from voting.sessions import attendance, roster
 from voting.sessions.models import Deputy
 
 
 @pytest.fixture
-def waiting_hall(app, sitting):  # noqa: F811
+def waiting_hall(app, sitting):
     """Deputies d001..d004, d002..d004 checked in at the desk (a quorum), a draft poll; the
     pages ask for the poll's status every 0.2-0.4 s instead of 10-20 s."""
     app.config.update(TOKEN_WATCH_MIN_MS=200, TOKEN_WATCH_MAX_MS=400)
     congress_id, session_id = sitting
     with app_db(app) as s:
         actor = user(s, "clerk")
-        deputies = [sessions.add_deputy(s, actor, congress_id=congress_id, name=f"代表{i}",
-                                        number=f"00{i}", delegation="道里区代表团",
-                                        password=PASSWORD)[0] for i in (1, 2, 3, 4)]
+        deputies = [roster.add_deputy(s, actor, congress_id=congress_id, name=f"代表{i}",
+                                      number=f"00{i}", delegation="道里区代表团",
+                                      password=PASSWORD)[0] for i in (1, 2, 3, 4)]
         for d in deputies[1:]:
-            sessions.check_in(s, actor, session_id=session_id, deputy_id=d.id, by_desk=True)
+            attendance.check_in(s, actor, session_id=session_id, deputy_id=d.id, by_desk=True)
         add_candidates(s)
-    return {"session_id": session_id, "poll_id": new_poll(app, session_id, open_it=False)}
+    return {"session_id": session_id, "poll_id": poll_via_services(app, session_id, open_it=False)}
 
 
 def open_poll(app, poll_id):
@@ -134,7 +132,7 @@ def test_the_status_lists_the_open_polls_of_the_deputy(app, client, waiting_hall
     page = client.get(f"/my/polls/{poll_id}").get_data(as_text=True)
     assert f'"storageKey": "{item["storage_key"]}"' in page  # the ballot page's key
 
-    from tests.ballots.conftest import Voter, get_token
+    from tests.polls import Voter, get_token
 
     csrf = login(client, "d002")
     assert get_token(client, csrf, poll_id, Voter(item["public_key_pem"])).status_code == 200

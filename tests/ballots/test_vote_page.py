@@ -8,27 +8,26 @@ import re
 from decimal import Decimal
 
 import pytest
-from playwright.sync_api import expect
+from tests.lazy_playwright import expect
 from sqlalchemy import select
 
-from tests.conftest import login
-from tests.sessions.conftest import app_db, clerk, sitting, user  # noqa: F401
+from tests.helpers import PASSWORD, app_db, login, sign_in, user
+from tests.polls import close, poll_via_services
 from voting.ballots import services as ballots
 from voting.ballots.models import Poll, PollCandidate
 from voting.crypto import blind_rsa
 from voting.crypto.encoding import b64url_decode
 from voting.pool.models import Project, ProjectTarget
-from voting.sessions import services as sessions
+from voting.sessions import attendance, congresses, roster
 
-PASSWORD = "correct-horse"
 RECEIPT = re.compile(r"[0-9a-f]{16,}")
 
 
-def make_poll(app, session_id: int, *, kind="selection", candidates=15, max_choices=10,
-              open_it=True, title="2023年市级民生实事项目票决") -> int:
-    """A poll on `candidates` new projects, each with content, a target, cost and units."""
+def full_poll(app, session_id: int, *, kind="selection", candidates=15, max_choices=10,
+             open_it=True, title="2023年市级民生实事项目票决") -> int:
+    """A poll (`poll_via_services`) on `candidates` new projects, each with content, a target,
+    cost and units."""
     with app_db(app) as s:
-        clerk_user = user(s, "clerk")
         projects = [Project(title=f"民生项目{i:02d}", year=2023, stage="candidate",
                             content=f"项目{i:02d}的建设内容", significance=f"项目{i:02d}的意义",
                             investment_wan_yuan=Decimal("1234.50") * i, lead_unit="市住建局",
@@ -38,46 +37,30 @@ def make_poll(app, session_id: int, *, kind="selection", candidates=15, max_choi
                     for i in range(1, candidates + 1)]
         s.add_all(projects)
         s.flush()
-        poll = ballots.create_poll(s, clerk_user, session_id=session_id, title=title, kind=kind,
-                                   seats=max_choices, max_choices=max_choices,
-                                   candidate_project_ids=[p.id for p in projects],
-                                   key_bits=app.config["POLL_KEY_BITS"])
-        if open_it:
-            ballots.open_poll(s, clerk_user, poll.id)
-        return poll.id
+        ids = [p.id for p in projects]
+    return poll_via_services(app, session_id, kind=kind, seats=max_choices,
+                             max_choices=max_choices, open_it=open_it, title=title,
+                             project_ids=ids)
 
 
 @pytest.fixture
-def hall(app, sitting):  # noqa: F811
+def hall(app, sitting):
     """An open poll of 15 candidates (at most 10 choices); deputies d001..d004 of whom all but
     d003 are checked in."""
     congress_id, session_id = sitting
     with app_db(app) as s:
         actor = user(s, "clerk")
         for i in (1, 2, 3, 4):
-            d, _ = sessions.add_deputy(s, actor, congress_id=congress_id, name=f"代表{i}",
-                                       number=f"00{i}", delegation="道里区代表团",
-                                       password=PASSWORD)
+            d, _ = roster.add_deputy(s, actor, congress_id=congress_id, name=f"代表{i}",
+                                     number=f"00{i}", delegation="道里区代表团",
+                                     password=PASSWORD)
             if i != 3:
-                sessions.check_in(s, actor, session_id=session_id, deputy_id=d.id, by_desk=True)
-    return {"session_id": session_id, "poll_id": make_poll(app, session_id)}
-
-
-def sign_in(page, base, username="d001"):
-    page.goto(f"{base}/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("button", name="退出")).to_be_visible()
+                attendance.check_in(s, actor, session_id=session_id, deputy_id=d.id, by_desk=True)
+    return {"session_id": session_id, "poll_id": full_poll(app, session_id)}
 
 
 def fits_width(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-
-
-def close(app, poll_id: int) -> None:
-    with app_db(app) as s:
-        ballots.close_poll(s, user(s, "clerk"), poll_id)
 
 
 def board(page, base, poll_id):
@@ -254,14 +237,14 @@ def test_an_empty_ballot_is_confirmed_explicitly_and_a_refused_one_can_be_fixed(
 
 
 @pytest.mark.browser
-def test_for_against_poll(app, page, live_server, sitting):  # noqa: F811
+def test_for_against_poll(app, page, live_server, sitting):
     congress_id, session_id = sitting
     with app_db(app) as s:
         actor = user(s, "clerk")
-        d, _ = sessions.add_deputy(s, actor, congress_id=congress_id, name="代表1", number="001",
-                                   delegation=None, password=PASSWORD)
-        sessions.check_in(s, actor, session_id=session_id, deputy_id=d.id, by_desk=True)
-    poll_id = make_poll(app, session_id, kind="for_against", candidates=4, max_choices=2,
+        d, _ = roster.add_deputy(s, actor, congress_id=congress_id, name="代表1", number="001",
+                                 delegation=None, password=PASSWORD)
+        attendance.check_in(s, actor, session_id=session_id, deputy_id=d.id, by_desk=True)
+    poll_id = full_poll(app, session_id, kind="for_against", candidates=4, max_choices=2,
                         title="逐项表决")
     sign_in(page, live_server)
     page.goto(f"{live_server}/my/polls/{poll_id}")
@@ -328,14 +311,14 @@ def test_not_checked_in_fetches_no_token(page, live_server, hall):
 # ---- the pages without a browser -------------------------------------------------------
 
 def test_my_polls_lists_the_congress_polls_that_were_opened(app, client, hall):
-    make_poll(app, hall["session_id"], candidates=2, max_choices=1, open_it=False,
+    full_poll(app, hall["session_id"], candidates=2, max_choices=1, open_it=False,
               title="草稿投票")
     with app_db(app) as s:
         actor = user(s, "clerk")
-        other = sessions.create_congress(s, actor, name="道里区人民代表大会", term=18)
-        other_session = sessions.create_session(s, actor, congress_id=other.id, name="第一次会议",
-                                                year=2023)
-    foreign = make_poll(app, other_session.id, candidates=2, max_choices=1, open_it=False,
+        other = congresses.create_congress(s, actor, name="道里区人民代表大会", term=18)
+        other_session = congresses.create_session(s, actor, congress_id=other.id, name="第一次会议",
+                                                  year=2023)
+    foreign = full_poll(app, other_session.id, candidates=2, max_choices=1, open_it=False,
                         title="别处的投票")
     with app_db(app) as s:
         s.get(Poll, foreign).status = "open"  # that congress has no roster to make a quorum

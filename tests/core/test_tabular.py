@@ -106,20 +106,21 @@ def test_project_titles_survive_export_and_reimport(app, fmt):
     """The pool's own export, read back by its own import: the titles are unchanged."""
     from voting import db
     from voting.auth.services import create_user
-    from voting.pool import services
+    from voting.pool import imports, projects
+    from voting.pool import values as values_svc
 
     titles = ["=1+1", "+86 热线 12345 服务提升"]
     with app.test_request_context():
         s = db.session()
         actor = create_user(s, username="clerk", password="correct-horse", role="secretariat",
                             display_name="秘书处")
-        ids = [services.create_project(s, actor, services.ProjectValues(title=t, year=2024)).id
+        ids = [projects.create_project(s, actor, values_svc.ProjectValues(title=t, year=2024)).id
                for t in titles]
-        headers, rows = services.project_table(s, year=2024)
-        data, _mime = services.export(headers, rows, fmt, title="projects-2024")
-        preview = services.check_projects(s, f"projects.{fmt}", data)
+        headers, rows = imports.project_table(s, year=2024)
+        data, _mime = imports.export(headers, rows, fmt, title="projects-2024")
+        preview = imports.check_projects(s, f"projects.{fmt}", data)
         assert preview.ok, [str(e) for e in preview.errors]
         assert {r["id"]: r["title"] for r in preview.rows} == dict(zip(ids, titles))
-        services.import_projects(s, actor, filename=f"projects.{fmt}", data=data)
+        imports.import_projects(s, actor, filename=f"projects.{fmt}", data=data)
         s.flush()
-        assert [services.get_project(s, i).title for i in ids] == titles
+        assert [projects.get_project(s, i).title for i in ids] == titles

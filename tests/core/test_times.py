@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.sessions.conftest import app_db
+from tests.helpers import app_db
 from voting.i18n import local_time_text
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -59,12 +59,12 @@ def test_audit_page_shows_beijing_time(app, client, fixed_audit_time):
 
 
 def test_moderation_queue_shows_beijing_time_not_utc(app, client, secretariat):
-    from voting.pool import services
+    from voting.pool import suggestions
     from voting.pool.models import Suggestion
 
     with app_db(app) as s:
-        sg = services.submit_suggestion(s, submitter_kind="public", title="老旧小区加装电梯",
-                                        body="六层以上的楼", submitter_name="", submitter_contact="")
+        sg = suggestions.submit_suggestion(s, submitter_kind="public", title="老旧小区加装电梯",
+                                           body="六层以上的楼", submitter_name="", submitter_contact="")
         s.flush()
         s.get(Suggestion, sg.id).created_at = MOMENT
     html = client.get("/pool/manage/suggestions").get_data(as_text=True)
@@ -72,22 +72,29 @@ def test_moderation_queue_shows_beijing_time_not_utc(app, client, secretariat):
     assert "UTC" not in html and "01:30" not in html
 
 
-def test_recorded_round_shows_beijing_time(app, client, monkeypatch):
+def test_recorded_round_shows_beijing_time(app, client):
     from datetime import date
 
-    from tests.sessions.conftest import user
-    from voting.auth.services import create_user
-    from voting.pool import models, services
+    from sqlalchemy import event
 
-    column = models.ScreeningRound.__table__.c.created_at
-    monkeypatch.setattr(column.default, "arg", lambda ctx: MOMENT)
-    with app_db(app) as s:
-        actor = create_user(s, username="clerk", password="correct-horse", role="secretariat",
-                            display_name="秘书处")
-        ids = [services.create_project(s, actor, services.ProjectValues(title=t, year=2024)).id
-               for t in ("项目1", "项目2")]
-        services.record_round(s, user(s, "clerk"), year=2024, from_stage="pool",
-                              project_ids_advanced=ids[:1], body="领导小组第二次会议",
-                              decided_on=date(2024, 1, 5), rationale="按群众呼声排序")
+    from tests.helpers import user
+    from voting.auth.services import create_user
+    from voting.pool import models, projects, rounds, values
+
+    def stamp(_mapper, _conn, target):  # the round is written at MOMENT
+        target.created_at = MOMENT
+
+    event.listen(models.ScreeningRound, "before_insert", stamp)
+    try:
+        with app_db(app) as s:
+            actor = create_user(s, username="clerk", password="correct-horse",
+                                role="secretariat", display_name="秘书处")
+            ids = [projects.create_project(s, actor, values.ProjectValues(title=t, year=2024)).id
+                   for t in ("项目1", "项目2")]
+            rounds.record_round(s, user(s, "clerk"), year=2024, from_stage="pool",
+                                project_ids_advanced=ids[:1], body="领导小组第二次会议",
+                                decided_on=date(2024, 1, 5), rationale="按群众呼声排序")
+    finally:
+        event.remove(models.ScreeningRound, "before_insert", stamp)
     html = client.get("/pool/?year=2024").get_data(as_text=True)
     assert "2023-01-12 09:30（北京时间）" in html and "UTC" not in html

@@ -3,10 +3,11 @@ ticking projects, checks and confirms it, and the public funnel shows the new co
 the round's record."""
 
 import pytest
-from playwright.sync_api import expect
+from tests.lazy_playwright import expect
 
-from tests.pool.conftest import app_db, user, values
-from voting.pool import services
+from tests.helpers import app_db, sign_in, user
+from tests.pool.helpers import values
+from voting.pool import projects
 
 
 def _fits_width(page) -> bool:
@@ -17,16 +18,13 @@ def _fits_width(page) -> bool:
 def pool_2022(app, clerk):
     with app_db(app) as s:
         actor = user(s, "clerk")
-        return [services.create_project(s, actor, values(title, year=2022)).id
+        return [projects.create_project(s, actor, values(title, year=2022)).id
                 for title in ("绿化景观项目", "公租房保障项目", "稳就业专项行动项目", "消防安全提升项目")]
 
 
 @pytest.mark.browser
 def test_secretariat_records_a_round_and_the_public_sees_it(page, browser, live_server, pool_2022):
-    page.goto(f"{live_server}/login")
-    page.get_by_label("用户名").fill("clerk")
-    page.get_by_label("密码").fill("correct-horse")
-    page.get_by_role("button", name="登录").click()
+    sign_in(page, live_server, "clerk")
 
     page.goto(f"{live_server}/pool/manage")
     page.get_by_role("link", name="记录筛选轮次").click()

@@ -5,9 +5,9 @@ import json
 
 from sqlalchemy import func, select
 
-from tests.pool.conftest import app_db, user
+from tests.helpers import app_db, user
 from voting import REPO_ROOT
-from voting.pool import services
+from voting.pool import projects
 from voting.pool.demo import build_demo_pool
 from voting.pool.models import Project, ScreeningRound
 
@@ -26,9 +26,9 @@ def test_demo_pool_mirrors_harbin_2023(app, clerk):
         assert len(candidates) == 15 and all(p.stage == "candidate" for p in candidates)
         titles = {p.title for p in candidates}
         assert {p["title"] for p in harbin["projects"]} <= titles
-        f = services.funnel(s, 2023)
+        f = projects.funnel(s, 2023)
         total = _real_count()
-        assert [services.reached(f.counts, st) for st in ("pool", "alternative", "candidate")] == [
+        assert [projects.reached(f.counts, st) for st in ("pool", "alternative", "candidate")] == [
             total, 30, 15]
         first, second = f.rounds
         assert (first.from_stage, first.to_stage, len(first.entries)) == ("pool", "alternative", total)

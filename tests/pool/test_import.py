@@ -3,12 +3,12 @@ preview before) and exports safe against formula injection."""
 
 import csv
 import io
-import re
 
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
-from tests.pool.conftest import app_db
+from tests.import_steps import confirm, upload
+from tests.helpers import app_db
 from voting.pool.models import Project, Suggestion
 
 GOOD = ("项目名称,年度,领域,内容,目标任务,估算投资（万元）,牵头单位,责任单位\n"
@@ -25,20 +25,12 @@ BAD = ("编号,项目名称,年度,领域,目标任务,估算投资（万元）\
 
 
 def _upload(client, kind, data, token, *, filename="projects.csv", lang=None):
-    data = data.encode("utf-8") if isinstance(data, str) else data
     url = f"/pool/manage/import/{kind}" + (f"?lang={lang}" if lang else "")
-    return client.post(url, data={"file": (io.BytesIO(data), filename), "csrf_token": token},
-                       content_type="multipart/form-data")
-
-
-def _hidden(html, name):
-    return re.search(rf'name="{name}" type="hidden" value="([^"]*)"', html).group(1)
+    return upload(client, url, data, token, filename=filename)
 
 
 def _confirm(client, kind, html, token, **override):
-    data = {k: _hidden(html, k) for k in ("filename", "content")}
-    data.update(override, csrf_token=token)
-    return client.post(f"/pool/manage/import/{kind}/confirm", data=data)
+    return confirm(client, f"/pool/manage/import/{kind}/confirm", html, token, **override)
 
 
 def _count(app, model):

@@ -5,13 +5,14 @@ read 14 candidates though 15 were voted on. And a backward move says so on its c
 import pytest
 from sqlalchemy import func, select
 
-from tests.pool.conftest import app_db, screen, user
-from tests.sessions.conftest import csrf_of
+from tests.helpers import app_db, csrf_of, user
+from tests.pool.helpers import screen
+from tests.polls import poll_in_database
 from voting.ballots.models import Poll, PollCandidate
 from voting.errors import Conflict
-from voting.pool import services
+from voting.pool import rounds
 from voting.pool.models import Project, ScreeningRound
-from voting.sessions import services as sessions
+from voting.sessions import congresses
 
 FORM = {"body": "领导小组办公室", "decided_on": "2024-01-08", "rationale": "更正"}
 
@@ -27,13 +28,11 @@ def _ballot(app, project_ids, status="open", title="复选投票") -> int:
     """A poll (as a runoff would be) with these projects on its ballot."""
     with app_db(app) as s:
         actor = user(s, "clerk")
-        congress = sessions.create_congress(s, actor, name=f"人大{title}", term=16)
-        sitting = sessions.create_session(s, actor, congress_id=congress.id, name="第二次会议",
-                                          year=2024)
-        poll = Poll(session_id=sitting.id, title=title, status=status, seats=1, max_choices=1,
-                    public_key_pem="-", key_fingerprint="0" * 64)
-        s.add(poll)
-        s.flush()
+        congress = congresses.create_congress(s, actor, name=f"人大{title}", term=16)
+        sitting = congresses.create_session(s, actor, congress_id=congress.id, name="第二次会议",
+                                            year=2024)
+        poll = poll_in_database(s, None, sitting.id, candidates=0, seats=1, max_choices=1,
+                                status=status, title=title)
         for i, pid in enumerate(project_ids, 1):
             s.add(PollCandidate(poll_id=poll.id, candidate_id=f"c{i:02d}", project_id=pid,
                                 title=s.get(Project, pid).title, position=i))
@@ -82,7 +81,7 @@ def test_on_unpublished_polls_names_the_poll(app, pool_2024):
     _candidates(app, pool_2024)
     poll_id = _ballot(app, pool_2024[:2])
     with app_db(app) as s:
-        found = services.on_unpublished_polls(s, pool_2024)
+        found = rounds.on_unpublished_polls(s, pool_2024)
         assert {k: v.id for k, v in found.items()} == {pool_2024[0]: poll_id,
                                                        pool_2024[1]: poll_id}
 

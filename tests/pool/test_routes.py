@@ -4,9 +4,8 @@ screening round through the two-step form."""
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import login
-from tests.pool.conftest import app_db, screen
-from tests.sessions.conftest import csrf_of
+from tests.helpers import app_db, csrf_of, login
+from tests.pool.helpers import screen
 from voting.pool.models import Project, ScreeningRound, Suggestion
 
 STAFF_PAGES = ["/pool/manage", "/pool/manage/suggestions", "/pool/manage/import/projects",

@@ -4,10 +4,10 @@ before the secretariat moderates it; a suggestion can be merged into a project."
 import pytest
 from sqlalchemy import select
 
-from tests.pool.conftest import app_db, user, values
-from tests.sessions.conftest import csrf_of
+from tests.helpers import app_db, csrf_of, user
+from tests.pool.helpers import values
 from voting.errors import Conflict, Invalid
-from voting.pool import services
+from voting.pool import suggestions
 from voting.pool.models import Project, Suggestion
 
 
@@ -27,7 +27,7 @@ def test_a_suggestion_is_received_but_not_shown_until_approved(app, client, cler
     with app_db(app) as s:
         sg = s.scalar(select(Suggestion))
         assert (sg.status, sg.submitter_contact) == ("pending", "13800000000")
-        services.moderate_suggestion(s, user(s, "clerk"), sg.id, approve=True, note="")
+        suggestions.moderate_suggestion(s, user(s, "clerk"), sg.id, approve=True, note="")
     page = client.get("/pool/suggest").get_data(as_text=True)
     assert "松花江畔增设步道" in page
     assert "13800000000" not in page  # contact details are never published
@@ -38,12 +38,12 @@ def test_rejected_suggestions_stay_hidden_and_need_a_reason(app, client, clerk):
     with app_db(app) as s:
         sg_id = s.scalar(select(Suggestion.id))
         with pytest.raises(Invalid) as exc:
-            services.moderate_suggestion(s, user(s, "clerk"), sg_id, approve=False, note="")
+            suggestions.moderate_suggestion(s, user(s, "clerk"), sg_id, approve=False, note="")
         assert exc.value.field == "note"
-        services.moderate_suggestion(s, user(s, "clerk"), sg_id, approve=False,
-                                     note="不属于民生项目")
+        suggestions.moderate_suggestion(s, user(s, "clerk"), sg_id, approve=False,
+                                        note="不属于民生项目")
         with pytest.raises(Conflict):
-            services.moderate_suggestion(s, user(s, "clerk"), sg_id, approve=True)
+            suggestions.moderate_suggestion(s, user(s, "clerk"), sg_id, approve=True)
     assert "无关建议" not in client.get("/pool/suggest").get_data(as_text=True)
 
 
@@ -71,14 +71,14 @@ def test_merge_into_a_new_or_an_existing_project(app, client, clerk, pool_2024):
     with app_db(app) as s:
         first, second = s.scalars(select(Suggestion).order_by(Suggestion.id)).all()
         actor = user(s, "clerk")
-        created = services.merge_suggestion(s, actor, first.id,
-                                            new_project=values("甲项目", year=2025))
+        created = suggestions.merge_suggestion(s, actor, first.id,
+                                               new_project=values("甲项目", year=2025))
         assert (created.stage, created.year) == ("pool", 2025)
-        existing = services.merge_suggestion(s, actor, second.id, project_id=pool_2024[0],
-                                             note="与项目1相同")
+        existing = suggestions.merge_suggestion(s, actor, second.id, project_id=pool_2024[0],
+                                                note="与项目1相同")
         assert existing.id == pool_2024[0]
         with pytest.raises(Conflict):
-            services.merge_suggestion(s, actor, first.id, project_id=pool_2024[0])
+            suggestions.merge_suggestion(s, actor, first.id, project_id=pool_2024[0])
     with app_db(app) as s:
         assert [x.title for x in s.get(Project, pool_2024[0]).suggestions] == ["乙"]
         assert s.get(Suggestion, first.id).status == "merged"

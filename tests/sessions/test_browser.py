@@ -4,9 +4,9 @@ in with the slip's QR link and checks in, and the session page's present count r
 import re
 
 import pytest
-from playwright.sync_api import expect
+from tests.lazy_playwright import expect
 
-from tests.conftest import PHONE
+from tests.helpers import PHONE, sign_in
 
 ROSTER = ("姓名,代表团,代表证号\n"
           "张三,道里区代表团,001\n"
@@ -21,10 +21,7 @@ def _fits_width(page) -> bool:
 @pytest.mark.browser
 def test_import_qr_sign_in_and_check_in(page, browser, live_server, sitting):
     congress_id, session_id = sitting
-    page.goto(f"{live_server}/login")
-    page.get_by_label("用户名").fill("clerk")
-    page.get_by_label("密码").fill("correct-horse")
-    page.get_by_role("button", name="登录").click()
+    sign_in(page, live_server, "clerk")
 
     page.goto(f"{live_server}/sessions/congresses/{congress_id}/import")
     page.get_by_label("名册文件（CSV 或 XLSX）").set_input_files(

@@ -4,12 +4,12 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from tests.conftest import login
-from tests.sessions.conftest import add_deputies, app_db, user
+from tests.helpers import add_deputies, app_db, login, user
 from voting.audit.models import AuditEntry
 from voting.auth.models import User
 from voting.db import utcnow
-from voting.sessions import services
+from voting.auth import credentials
+from voting.sessions import roster
 from voting.sessions.models import LoginLink
 
 
@@ -17,7 +17,7 @@ def _deputy_with_link(app, congress_id):
     """A deputy, their password and a fresh QR token."""
     with app_db(app) as s:
         (deputy, password), = add_deputies(s, user(s, "clerk"), congress_id, 1)
-        token = services.issue_login_link(s, deputy.user_id)
+        token = credentials.issue_login_link(s, deputy.user_id)
         return deputy.id, deputy.user.username, password, token
 
 
@@ -58,7 +58,7 @@ def test_expired_or_unknown_link_does_not_sign_in(app, sitting):
 def test_link_of_a_deactivated_deputy_does_not_sign_in(app, sitting):
     deputy_id, _, password, token = _deputy_with_link(app, sitting[0])
     with app_db(app) as s:
-        services.set_deputy_active(s, user(s, "clerk"), deputy_id=deputy_id, active=False)
+        roster.set_deputy_active(s, user(s, "clerk"), deputy_id=deputy_id, active=False)
     client = app.test_client()
     assert client.get(f"/login/qr/{token}").status_code == 410
 
@@ -69,7 +69,7 @@ def test_reset_invalidates_old_password_session_and_qr_link(app, sitting):
     login(phone, username, old_password)
     assert _me(phone) == username
     with app_db(app) as s:
-        cred, = services.reset_credentials(s, user(s, "clerk"), deputy_ids=[deputy_id])
+        cred, = credentials.reset_credentials(s, user(s, "clerk"), deputy_ids=[deputy_id])
         new_password, new_token = cred.password, cred.login_token
     assert new_password != old_password and new_token != old_token
     assert _me(phone) is None  # the old session is signed out
@@ -120,7 +120,7 @@ def test_slips_page_after_adding_a_deputy_shows_password_and_qr(app, client, sec
 def test_deactivated_deputy_cannot_be_reset(app, client, secretariat, sitting):
     deputy_id, _, _, _ = _deputy_with_link(app, sitting[0])
     with app_db(app) as s:
-        services.set_deputy_active(s, user(s, "clerk"), deputy_id=deputy_id, active=False)
+        roster.set_deputy_active(s, user(s, "clerk"), deputy_id=deputy_id, active=False)
     r = client.post("/sessions/deputies/reset", data={"deputy_id": [deputy_id],
                                                       "csrf_token": secretariat})
     assert r.status_code == 302

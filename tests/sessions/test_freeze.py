@@ -7,13 +7,15 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import login
-from tests.sessions.conftest import add_deputies, app_db, csrf_of, user
+from tests.helpers import add_deputies, app_db, csrf_of, login, user
+from tests.polls import poll_in_database
 from voting.audit.models import AuditEntry
 from voting.auth.models import User
 from voting.ballots.models import Poll
 from voting.errors import Conflict
-from voting.sessions import services
+from voting.sessions import attendance, congresses
+from voting.auth import credentials
+from voting.sessions import roster, roster_import
 from voting.sessions.models import Attendance, Deputy, LoginLink
 
 TITLE = "2023年民生实事项目票决"
@@ -22,11 +24,8 @@ ROSTER_CSV = "姓名,代表团,代表证号,用户名\n新代表,道里区代表
 
 def _poll(s, session_id: int, status: str = "open", title: str = TITLE) -> Poll:
     """A poll row in `status` (the freeze reads only the status, not the key)."""
-    poll = Poll(session_id=session_id, title=title, status=status, seats=1, max_choices=1,
-                public_key_pem="-", key_fingerprint="0" * 64)
-    s.add(poll)
-    s.flush()
-    return poll
+    return poll_in_database(s, None, session_id, candidates=0, seats=1, max_choices=1,
+                            status=status, title=title)
 
 
 def _set_status(app, poll_id: int, status: str) -> None:
@@ -45,8 +44,8 @@ def frozen(app, sitting):
     with app_db(app) as s:
         clerk = user(s, "clerk")
         pairs = add_deputies(s, clerk, congress_id, 3)
-        services.check_in(s, clerk, session_id=session_id, deputy_id=pairs[0][0].id,
-                          by_desk=True)
+        attendance.check_in(s, clerk, session_id=session_id, deputy_id=pairs[0][0].id,
+                            by_desk=True)
         poll = _poll(s, session_id)
         return {"congress_id": congress_id, "session_id": session_id, "poll_id": poll.id,
                 "deputies": [d.id for d, _ in pairs], "passwords": [p for _, p in pairs]}
@@ -68,19 +67,19 @@ def test_every_roster_change_is_refused_while_a_poll_is_open(app, frozen):
         clerk = user(s, "clerk")
         before = _audit_count(s)
         hashes = {d.id: d.user.password_hash for d in s.scalars(select(Deputy))}
-        message = _refused(lambda: services.add_deputy(s, clerk, congress_id=congress_id,
-                                                       name="新代表", number="900",
-                                                       delegation=None))
+        message = _refused(lambda: roster.add_deputy(s, clerk, congress_id=congress_id,
+                                                     name="新代表", number="900",
+                                                     delegation=None))
         assert "冻结" in str(message.message)
-        _refused(lambda: services.update_deputy(s, clerk, deputy_id=second, name="改名",
-                                                number="002", delegation=None))
-        _refused(lambda: services.set_deputy_active(s, clerk, deputy_id=second, active=False))
-        _refused(lambda: services.reset_credentials(s, clerk, deputy_ids=[second]))
-        _refused(lambda: services.deputies_to_reset(s, [second]))
-        _refused(lambda: services.issue_login_link(s, s.get(Deputy, third).user_id))
-        _refused(lambda: services.check_roster(s, congress_id, "r.csv", ROSTER_CSV))
-        _refused(lambda: services.import_roster(s, clerk, congress_id=congress_id,
-                                                filename="r.csv", data=ROSTER_CSV))
+        _refused(lambda: roster.update_deputy(s, clerk, deputy_id=second, name="改名",
+                                              number="002", delegation=None))
+        _refused(lambda: roster.set_deputy_active(s, clerk, deputy_id=second, active=False))
+        _refused(lambda: credentials.reset_credentials(s, clerk, deputy_ids=[second]))
+        _refused(lambda: credentials.deputies_to_reset(s, [second]))
+        _refused(lambda: credentials.issue_login_link(s, s.get(Deputy, third).user_id))
+        _refused(lambda: roster_import.check_roster(s, congress_id, "r.csv", ROSTER_CSV))
+        _refused(lambda: roster_import.import_roster(s, clerk, congress_id=congress_id,
+                                                     filename="r.csv", data=ROSTER_CSV))
         s.flush()
         assert s.scalar(select(func.count(Deputy.id))) == 3
         assert {d.id: d.user.password_hash for d in s.scalars(select(Deputy))} == hashes
@@ -94,9 +93,9 @@ def test_reactivating_is_refused_too(app, sitting):
     with app_db(app) as s:
         clerk = user(s, "clerk")
         (gone, _), = add_deputies(s, clerk, congress_id, 1)
-        services.set_deputy_active(s, clerk, deputy_id=gone.id, active=False)
+        roster.set_deputy_active(s, clerk, deputy_id=gone.id, active=False)
         _poll(s, session_id)
-        _refused(lambda: services.set_deputy_active(s, clerk, deputy_id=gone.id, active=True))
+        _refused(lambda: roster.set_deputy_active(s, clerk, deputy_id=gone.id, active=True))
         assert not s.get(Deputy, gone.id).active and not s.get(Deputy, gone.id).user.active
 
 
@@ -104,20 +103,20 @@ def test_a_poll_of_another_session_of_the_congress_freezes_the_roster(app, sitti
     congress_id, _ = sitting
     with app_db(app) as s:
         clerk = user(s, "clerk")
-        other = services.create_session(s, clerk, congress_id=congress_id, name="第三次会议",
-                                        year=2024)
+        other = congresses.create_session(s, clerk, congress_id=congress_id, name="第三次会议",
+                                          year=2024)
         _poll(s, other.id, title="另一会议的票决")
-        _refused(lambda: services.add_deputy(s, clerk, congress_id=congress_id, name="新代表",
-                                             number="900", delegation=None), "另一会议的票决")
+        _refused(lambda: roster.add_deputy(s, clerk, congress_id=congress_id, name="新代表",
+                                           number="900", delegation=None), "另一会议的票决")
 
 
 def test_another_congress_is_not_frozen(app, frozen):
     with app_db(app) as s:
         clerk = user(s, "clerk")
-        elsewhere = services.create_congress(s, clerk, name="道里区第十八届人民代表大会", term=18)
-        deputy, _ = services.add_deputy(s, clerk, congress_id=elsewhere.id, name="区代表",
-                                        number="001", delegation=None)
-        assert services.reset_credentials(s, clerk, deputy_ids=[deputy.id])
+        elsewhere = congresses.create_congress(s, clerk, name="道里区第十八届人民代表大会", term=18)
+        deputy, _ = roster.add_deputy(s, clerk, congress_id=elsewhere.id, name="区代表",
+                                      number="001", delegation=None)
+        assert credentials.reset_credentials(s, clerk, deputy_ids=[deputy.id])
 
 
 @pytest.mark.parametrize("status", ["draft", "closed", "tallied", "published"])
@@ -126,13 +125,13 @@ def test_only_an_open_poll_freezes(app, sitting, status):
     with app_db(app) as s:
         clerk = user(s, "clerk")
         _poll(s, session_id, status=status)
-        deputy, _ = services.add_deputy(s, clerk, congress_id=congress_id, name="新代表",
-                                        number="900", delegation=None)
-        services.update_deputy(s, clerk, deputy_id=deputy.id, name="新代表", number="901",
-                               delegation=None)
-        assert services.reset_credentials(s, clerk, deputy_ids=[deputy.id])
-        services.check_in(s, clerk, session_id=session_id, deputy_id=deputy.id, by_desk=True)
-        assert services.is_checked_in(s, session_id, deputy.id)
+        deputy, _ = roster.add_deputy(s, clerk, congress_id=congress_id, name="新代表",
+                                      number="900", delegation=None)
+        roster.update_deputy(s, clerk, deputy_id=deputy.id, name="新代表", number="901",
+                             delegation=None)
+        assert credentials.reset_credentials(s, clerk, deputy_ids=[deputy.id])
+        attendance.check_in(s, clerk, session_id=session_id, deputy_id=deputy.id, by_desk=True)
+        assert attendance.is_checked_in(s, session_id, deputy.id)
 
 
 def test_check_in_is_closed_while_a_poll_of_the_session_is_open(app, frozen):
@@ -142,14 +141,14 @@ def test_check_in_is_closed_while_a_poll_of_the_session_is_open(app, frozen):
         deputy = s.get(Deputy, second)
         for actor, by_desk in ((clerk, True), (deputy.user, False)):
             with pytest.raises(Conflict) as exc:
-                services.check_in(s, actor, session_id=session_id, deputy_id=second,
-                                  by_desk=by_desk)
+                attendance.check_in(s, actor, session_id=session_id, deputy_id=second,
+                                    by_desk=by_desk)
             assert exc.value.code == "roster_frozen" and TITLE in str(exc.value.message)
             assert "签到" in str(exc.value.message)
-        assert not services.is_checked_in(s, session_id, second)
+        assert not attendance.is_checked_in(s, session_id, second)
         # Already checked in: nothing changes, the answer stays idempotent.
-        again = services.check_in(s, s.get(Deputy, first).user, session_id=session_id,
-                                  deputy_id=first, by_desk=False)
+        again = attendance.check_in(s, s.get(Deputy, first).user, session_id=session_id,
+                                    deputy_id=first, by_desk=False)
         assert again.by_desk
         assert s.scalar(select(func.count(Attendance.id))) == 1
 
@@ -157,20 +156,20 @@ def test_check_in_is_closed_while_a_poll_of_the_session_is_open(app, frozen):
 def test_check_in_to_another_session_stays_open(app, frozen):
     with app_db(app) as s:
         clerk = user(s, "clerk")
-        other = services.create_session(s, clerk, congress_id=frozen["congress_id"],
-                                        name="第三次会议", year=2024)
-        services.check_in(s, clerk, session_id=other.id, deputy_id=frozen["deputies"][1],
-                          by_desk=True)
-        assert services.is_checked_in(s, other.id, frozen["deputies"][1])
+        other = congresses.create_session(s, clerk, congress_id=frozen["congress_id"],
+                                          name="第三次会议", year=2024)
+        attendance.check_in(s, clerk, session_id=other.id, deputy_id=frozen["deputies"][1],
+                            by_desk=True)
+        assert attendance.is_checked_in(s, other.id, frozen["deputies"][1])
 
 
 def test_the_freeze_ends_when_the_poll_closes(app, frozen):
     _set_status(app, frozen["poll_id"], "closed")
     with app_db(app) as s:
         clerk = user(s, "clerk")
-        services.check_in(s, clerk, session_id=frozen["session_id"],
-                          deputy_id=frozen["deputies"][1], by_desk=True)
-        assert services.reset_credentials(s, clerk, deputy_ids=[frozen["deputies"][1]])
+        attendance.check_in(s, clerk, session_id=frozen["session_id"],
+                            deputy_id=frozen["deputies"][1], by_desk=True)
+        assert credentials.reset_credentials(s, clerk, deputy_ids=[frozen["deputies"][1]])
 
 
 def test_refusal_in_english(app, frozen):
@@ -179,8 +178,8 @@ def test_refusal_in_english(app, frozen):
     with app.test_request_context("/?lang=en"):
         s = db.session()
         with pytest.raises(Conflict) as exc:
-            services.add_deputy(s, user(s, "clerk"), congress_id=frozen["congress_id"],
-                                name="新代表", number="900", delegation=None)
+            roster.add_deputy(s, user(s, "clerk"), congress_id=frozen["congress_id"],
+                              name="新代表", number="900", delegation=None)
         text = str(exc.value.message)
         assert text.startswith("The roster is frozen while the poll “" + TITLE), text
         s.rollback()
@@ -247,7 +246,7 @@ def test_desk_shows_the_freeze_and_refuses_check_in(app, client, secretariat, fr
     assert r.status_code == 302
     assert "签到已暂停" in client.get(r.headers["Location"]).get_data(as_text=True)
     with app_db(app) as s:
-        assert not services.is_checked_in(s, session_id, second)
+        assert not attendance.is_checked_in(s, session_id, second)
 
 
 def test_deputy_page_shows_the_freeze_and_refuses_self_check_in(app, client, frozen):
@@ -260,13 +259,13 @@ def test_deputy_page_shows_the_freeze_and_refuses_self_check_in(app, client, fro
     assert r.status_code == 302
     assert TITLE in client.get(r.headers["Location"]).get_data(as_text=True)
     with app_db(app) as s:
-        assert not services.is_checked_in(s, session_id, second)
+        assert not attendance.is_checked_in(s, session_id, second)
     _set_status(app, frozen["poll_id"], "closed")
     html = client.get("/my/sessions").get_data(as_text=True)
     assert "data-frozen" not in html
     r = client.post(f"/my/sessions/{session_id}/check-in", data={"csrf_token": csrf_of(html)})
     with app_db(app) as s:
-        assert services.is_checked_in(s, session_id, second)
+        assert attendance.is_checked_in(s, session_id, second)
 
 
 # ---- the reset's confirmation ------------------------------------------------------------

@@ -7,11 +7,12 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
-from tests.sessions.conftest import add_deputies, app_db, user
+from tests.import_steps import confirm, upload
+from tests.helpers import add_deputies, app_db, user
 from voting.audit.models import AuditEntry
 from voting.auth.models import User
 from voting.core.tabular import ImportRefused, read_rows
-from voting.sessions import services
+from voting.sessions import roster_import
 from voting.sessions.models import Delegation, Deputy
 
 GOOD = ("姓名,代表团,代表证号,用户名\n"
@@ -30,20 +31,12 @@ BAD = ("姓名,代表团,代表证号,用户名\n"
 
 
 def _upload(client, congress_id, text, token, *, filename="roster.csv", lang=None):
-    data = text.encode("utf-8") if isinstance(text, str) else text
     url = f"/sessions/congresses/{congress_id}/import" + (f"?lang={lang}" if lang else "")
-    return client.post(url, data={"file": (io.BytesIO(data), filename), "csrf_token": token},
-                       content_type="multipart/form-data")
-
-
-def _hidden(html, name):
-    return re.search(rf'name="{name}" type="hidden" value="([^"]*)"', html).group(1)
+    return upload(client, url, text, token, filename=filename)
 
 
 def _confirm(client, congress_id, html, token):
-    return client.post(f"/sessions/congresses/{congress_id}/import/confirm",
-                       data={"filename": _hidden(html, "filename"),
-                             "content": _hidden(html, "content"), "csrf_token": token})
+    return confirm(client, f"/sessions/congresses/{congress_id}/import/confirm", html, token)
 
 
 def _deputy_count(app):
@@ -117,8 +110,8 @@ def test_row_errors_in_english(app, client, secretariat, roster_of_one):
 def test_service_refuses_the_whole_file(app, roster_of_one):
     with app_db(app) as s:
         with pytest.raises(ImportRefused) as exc:
-            services.import_roster(s, user(s, "clerk"), congress_id=roster_of_one,
-                                   filename="roster.csv", data=BAD.encode())
+            roster_import.import_roster(s, user(s, "clerk"), congress_id=roster_of_one,
+                                        filename="roster.csv", data=BAD.encode())
         assert [e.row for e in exc.value.errors] == [3, 4, 5, 6, 7]
     assert _deputy_count(app) == 1
 

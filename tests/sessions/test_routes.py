@@ -3,10 +3,10 @@
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import login
-from tests.sessions.conftest import add_deputies, app_db, csrf_of, user
+from tests.helpers import add_deputies, app_db, csrf_of, login, user
 from voting.audit.models import AuditEntry
-from voting.sessions import services
+from voting.sessions import attendance, congresses
+from voting.sessions import roster as roster_svc
 from voting.sessions.models import Attendance, Congress, CongressSession
 
 ADMIN_PAGES = ["/sessions/congresses/{c}/deputies", "/sessions/congresses/{c}/deputies/new",
@@ -88,8 +88,8 @@ def test_desk_check_in_by_search_and_one_click(app, client, secretariat, sitting
     congress_id, session_id = sitting
     with app_db(app) as s:
         zhang = add_deputies(s, user(s, "clerk"), congress_id, 3)[1][0]
-        services.update_deputy(s, user(s, "clerk"), deputy_id=zhang.id, name="张三",
-                               number="002", delegation="道里区代表团")
+        roster_svc.update_deputy(s, user(s, "clerk"), deputy_id=zhang.id, name="张三",
+                                 number="002", delegation="道里区代表团")
         zhang_id = zhang.id
     html = client.get(f"/sessions/{session_id}/desk?q=张三").get_data(as_text=True)
     assert "找到 1 名" in html and "为 张三 签到" in html
@@ -119,16 +119,16 @@ def test_deputy_checks_in_from_their_page(app, client, sitting, deputy):
     html = client.get("/my/sessions").get_data(as_text=True)
     assert "签到成功" in html and "已签到" in html and "签到：第二次会议" not in html
     with app_db(app) as s:
-        assert services.is_checked_in(s, session_id, deputy[0])
+        assert attendance.is_checked_in(s, session_id, deputy[0])
         entry = s.scalar(select(AuditEntry).where(AuditEntry.action == "attendance.check_in"))
         assert entry.actor == deputy[1] and entry.details["by_desk"] is False
 
 
 def test_deputy_cannot_check_in_to_another_congress(app, client, sitting, deputy):
     with app_db(app) as s:
-        other = services.create_congress(s, user(s, "clerk"), name="其他人大", term=1)
-        other_session = services.create_session(s, user(s, "clerk"), congress_id=other.id,
-                                                name="第一次会议", year=2024)
+        other = congresses.create_congress(s, user(s, "clerk"), name="其他人大", term=1)
+        other_session = congresses.create_session(s, user(s, "clerk"), congress_id=other.id,
+                                                  name="第一次会议", year=2024)
         other_id = other_session.id
     token = login(client, deputy[1], deputy[2])
     r = client.post(f"/my/sessions/{other_id}/check-in", data={"csrf_token": token})
@@ -144,8 +144,8 @@ def test_session_page_shows_quorum_by_delegation(app, client, secretariat, sitti
         pairs += add_deputies(s, user(s, "clerk"), congress_id, 1, start=10,
                               delegation="南岗区代表团")
         for deputy, _ in pairs:
-            services.check_in(s, user(s, "clerk"), session_id=session_id, deputy_id=deputy.id,
-                              by_desk=True)
+            attendance.check_in(s, user(s, "clerk"), session_id=session_id, deputy_id=deputy.id,
+                                by_desk=True)
     html = client.get(f"/sessions/{session_id}").get_data(as_text=True)
     assert "哈尔滨市第十六届人民代表大会第二次会议" in html
     assert "已达法定人数" in html and 'data-stat="present">3<' in html

@@ -3,11 +3,13 @@
 import pytest
 from sqlalchemy import func, inspect, select
 
-from tests.sessions.conftest import add_deputies, app_db, user
+from tests.helpers import add_deputies, app_db, user
 from voting.audit.models import AuditEntry
 from voting.auth.services import authenticate
 from voting.errors import Conflict, Forbidden, Invalid
-from voting.sessions import services
+from voting.sessions import attendance, congresses
+from voting.auth import credentials
+from voting.sessions import roster
 from voting.sessions.models import Attendance
 
 
@@ -22,15 +24,16 @@ def test_quorum_is_at_least_two_thirds_of_the_roster(app, sitting):
     with app_db(app) as s:
         clerk = user(s, "clerk")
         deputies = [d for d, _ in add_deputies(s, clerk, congress_id, 30)]
-        session = services.get_session(s, session_id)
+        session = congresses.get_session(s, session_id)
         for d in deputies[:19]:
-            services.check_in(s, clerk, session_id=session_id, deputy_id=d.id, by_desk=True)
-        q = services.quorum(s, session)
+            attendance.check_in(s, clerk, session_id=session_id, deputy_id=d.id, by_desk=True)
+        q = attendance.quorum(s, session)
         assert (q.expected, q.present, q.required, q.met) == (30, 19, 20, False)
-        services.check_in(s, clerk, session_id=session_id, deputy_id=deputies[19].id, by_desk=True)
-        assert services.quorum(s, session) == services.Quorum(expected=30, present=20,
-                                                              required=20, met=True)
-        assert services.roster_count(s, congress_id) == 30
+        attendance.check_in(s, clerk, session_id=session_id, deputy_id=deputies[19].id,
+                            by_desk=True)
+        assert attendance.quorum(s, session) == attendance.Quorum(expected=30, present=20,
+                                                                  required=20, met=True)
+        assert attendance.roster_count(s, congress_id) == 30
 
 
 @pytest.mark.parametrize("expected, present, required, met", [
@@ -39,12 +42,12 @@ def test_quorum_is_at_least_two_thirds_of_the_roster(app, sitting):
 def test_quorum_two_thirds_exactly_is_a_quorum(app, clerk, expected, present, required, met):
     with app_db(app) as s:
         actor = user(s, "clerk")
-        congress = services.create_congress(s, actor, name="某区人大", term=1)
-        session = services.create_session(s, actor, congress_id=congress.id, name="第一次会议",
-                                          year=2024)
+        congress = congresses.create_congress(s, actor, name="某区人大", term=1)
+        session = congresses.create_session(s, actor, congress_id=congress.id, name="第一次会议",
+                                            year=2024)
         for d, _ in add_deputies(s, actor, congress.id, expected)[:present]:
-            services.check_in(s, actor, session_id=session.id, deputy_id=d.id, by_desk=True)
-        q = services.quorum(s, session)
+            attendance.check_in(s, actor, session_id=session.id, deputy_id=d.id, by_desk=True)
+        q = attendance.quorum(s, session)
         assert (q.expected, q.present, q.required, q.met) == (expected, present, required, met)
         assert q.met == (3 * present >= 2 * expected)
 
@@ -56,12 +59,12 @@ def test_quorum_required_is_the_fewest_reaching_the_fraction(app, clerk, expecte
                                                              required):
     with app_db(app) as s:
         actor = user(s, "clerk")
-        congress = services.create_congress(s, actor, name="某区人大", term=1)
-        session = services.create_session(s, actor, congress_id=congress.id, name="第一次会议",
-                                          year=2024, quorum_numerator=num,
-                                          quorum_denominator=den)
+        congress = congresses.create_congress(s, actor, name="某区人大", term=1)
+        session = congresses.create_session(s, actor, congress_id=congress.id, name="第一次会议",
+                                            year=2024, quorum_numerator=num,
+                                            quorum_denominator=den)
         add_deputies(s, actor, congress.id, expected)
-        q = services.quorum(s, session)
+        q = attendance.quorum(s, session)
         assert q.required == required
         assert q.required * den >= expected * num
         assert required == 0 or (q.required - 1) * den < expected * num
@@ -73,13 +76,13 @@ def test_deactivated_deputies_leave_the_quorum(app, sitting):
         clerk = user(s, "clerk")
         (a, _), (b, _), (c, _) = add_deputies(s, clerk, congress_id, 3)
         for d in (a, b):
-            services.check_in(s, clerk, session_id=session_id, deputy_id=d.id, by_desk=True)
-        services.set_deputy_active(s, clerk, deputy_id=b.id, active=False)
-        q = services.quorum(s, services.get_session(s, session_id))
+            attendance.check_in(s, clerk, session_id=session_id, deputy_id=d.id, by_desk=True)
+        roster.set_deputy_active(s, clerk, deputy_id=b.id, active=False)
+        q = attendance.quorum(s, congresses.get_session(s, session_id))
         assert (q.expected, q.present) == (2, 1)
-        assert not services.is_checked_in(s, session_id, b.id)
-        assert services.is_checked_in(s, session_id, a.id)
-        assert not services.is_checked_in(s, session_id, c.id)
+        assert not attendance.is_checked_in(s, session_id, b.id)
+        assert attendance.is_checked_in(s, session_id, a.id)
+        assert not attendance.is_checked_in(s, session_id, c.id)
 
 
 def test_check_in_is_idempotent(app, sitting):
@@ -87,8 +90,8 @@ def test_check_in_is_idempotent(app, sitting):
     with app_db(app) as s:
         clerk = user(s, "clerk")
         (d, _), = add_deputies(s, clerk, congress_id, 1)
-        first = services.check_in(s, clerk, session_id=session_id, deputy_id=d.id, by_desk=True)
-        again = services.check_in(s, d.user, session_id=session_id, deputy_id=d.id, by_desk=False)
+        first = attendance.check_in(s, clerk, session_id=session_id, deputy_id=d.id, by_desk=True)
+        again = attendance.check_in(s, d.user, session_id=session_id, deputy_id=d.id, by_desk=False)
         assert again.id == first.id and again.by_desk
         assert s.scalar(select(func.count(Attendance.id))) == 1
         entries = _audit(s, "attendance.check_in")
@@ -101,9 +104,9 @@ def test_inactive_deputy_cannot_check_in(app, sitting):
     with app_db(app) as s:
         clerk = user(s, "clerk")
         (d, _), = add_deputies(s, clerk, congress_id, 1)
-        services.set_deputy_active(s, clerk, deputy_id=d.id, active=False)
+        roster.set_deputy_active(s, clerk, deputy_id=d.id, active=False)
         with pytest.raises(Forbidden):
-            services.check_in(s, clerk, session_id=session_id, deputy_id=d.id, by_desk=True)
+            attendance.check_in(s, clerk, session_id=session_id, deputy_id=d.id, by_desk=True)
         assert s.scalar(select(func.count(Attendance.id))) == 0
 
 
@@ -111,10 +114,10 @@ def test_deputy_of_another_congress_cannot_check_in(app, sitting):
     _, session_id = sitting
     with app_db(app) as s:
         clerk = user(s, "clerk")
-        other = services.create_congress(s, clerk, name="哈尔滨市第十五届人民代表大会", term=15)
+        other = congresses.create_congress(s, clerk, name="哈尔滨市第十五届人民代表大会", term=15)
         (d, _), = add_deputies(s, clerk, other.id, 1)
         with pytest.raises(Forbidden):
-            services.check_in(s, clerk, session_id=session_id, deputy_id=d.id, by_desk=True)
+            attendance.check_in(s, clerk, session_id=session_id, deputy_id=d.id, by_desk=True)
 
 
 def test_a_deputy_checks_in_only_themselves(app, sitting):
@@ -123,8 +126,8 @@ def test_a_deputy_checks_in_only_themselves(app, sitting):
         clerk = user(s, "clerk")
         (a, _), (b, _) = add_deputies(s, clerk, congress_id, 2)
         with pytest.raises(Forbidden):
-            services.check_in(s, a.user, session_id=session_id, deputy_id=b.id, by_desk=False)
-        services.check_in(s, a.user, session_id=session_id, deputy_id=a.id, by_desk=False)
+            attendance.check_in(s, a.user, session_id=session_id, deputy_id=b.id, by_desk=False)
+        attendance.check_in(s, a.user, session_id=session_id, deputy_id=a.id, by_desk=False)
         assert _audit(s, "attendance.check_in")[0].actor == a.user.username
 
 
@@ -141,15 +144,15 @@ def test_add_deputy_makes_a_deputy_account_with_a_readable_password(app, sitting
     congress_id, _ = sitting
     with app_db(app) as s:
         clerk = user(s, "clerk")
-        deputy, password = services.add_deputy(s, clerk, congress_id=congress_id, name=" 张三 ",
+        deputy, password = roster.add_deputy(s, clerk, congress_id=congress_id, name=" 张三 ",
                                                 number="A-001", delegation="道里区代表团")
-        assert len(password) == 10 and set(password) <= set(services.PASSWORD_ALPHABET)
+        assert len(password) == 10 and set(password) <= set(credentials.PASSWORD_ALPHABET)
         assert not set(password) & set("il1o0O")
         assert deputy.name == "张三" and deputy.delegation.name == "道里区代表团"
         assert deputy.user.username == "da001" and deputy.user.role == "deputy"
         assert password not in deputy.user.password_hash
         assert authenticate(s, "da001", password).id == deputy.user_id
-        assert services.deputy_for_user(s, deputy.user_id, congress_id).id == deputy.id
+        assert attendance.deputy_for_user(s, deputy.user_id, congress_id).id == deputy.id
         entry, = _audit(s, "deputy.add")
         assert entry.details["number"] == "A-001" and password not in str(entry.details)
 
@@ -158,18 +161,18 @@ def test_add_deputy_with_given_username_and_password(app, sitting):
     congress_id, _ = sitting
     with app_db(app) as s:
         clerk = user(s, "clerk")
-        deputy, password = services.add_deputy(s, clerk, congress_id=congress_id, name="李四",
+        deputy, password = roster.add_deputy(s, clerk, congress_id=congress_id, name="李四",
                                                 number="002", delegation=None,
                                                 username="lisi", password="long-enough")
         assert password == "long-enough" and deputy.delegation is None
         assert authenticate(s, "lisi", "long-enough") is not None
         with pytest.raises(Invalid) as exc:
-            services.add_deputy(s, clerk, congress_id=congress_id, name="王五", number="003",
-                                delegation=None, password="short")
+            roster.add_deputy(s, clerk, congress_id=congress_id, name="王五", number="003",
+                              delegation=None, password="short")
         assert exc.value.field == "password"
         with pytest.raises(Invalid) as exc:
-            services.add_deputy(s, clerk, congress_id=congress_id, name="王五", number="003",
-                                delegation=None, username="有 空格")
+            roster.add_deputy(s, clerk, congress_id=congress_id, name="王五", number="003",
+                              delegation=None, username="有 空格")
         assert exc.value.field == "username"
 
 
@@ -179,16 +182,16 @@ def test_numbers_are_unique_within_a_congress_and_usernames_everywhere(app, sitt
         clerk = user(s, "clerk")
         add_deputies(s, clerk, congress_id, 1)
         with pytest.raises(Conflict) as exc:
-            services.add_deputy(s, clerk, congress_id=congress_id, name="另一人", number="001",
-                                delegation=None)
+            roster.add_deputy(s, clerk, congress_id=congress_id, name="另一人", number="001",
+                              delegation=None)
         assert exc.value.field == "number"
         with pytest.raises(Conflict) as exc:
-            services.add_deputy(s, clerk, congress_id=congress_id, name="另一人", number="009",
-                                delegation=None, username="d001")
+            roster.add_deputy(s, clerk, congress_id=congress_id, name="另一人", number="009",
+                              delegation=None, username="d001")
         assert exc.value.field == "username"
-        other = services.create_congress(s, clerk, name="哈尔滨市第十七届人民代表大会", term=17)
-        deputy, _ = services.add_deputy(s, clerk, congress_id=other.id, name="另一人",
-                                        number="001", delegation=None)
+        other = congresses.create_congress(s, clerk, name="哈尔滨市第十七届人民代表大会", term=17)
+        deputy, _ = roster.add_deputy(s, clerk, congress_id=other.id, name="另一人",
+                                      number="001", delegation=None)
         assert deputy.user.username == "d001-2"
 
 
@@ -197,14 +200,14 @@ def test_congress_and_session_names_are_unique(app, sitting):
     with app_db(app) as s:
         clerk = user(s, "clerk")
         with pytest.raises(Conflict):
-            services.create_congress(s, clerk, name="哈尔滨市第十六届人民代表大会", term=16)
+            congresses.create_congress(s, clerk, name="哈尔滨市第十六届人民代表大会", term=16)
         with pytest.raises(Conflict):
-            services.create_session(s, clerk, congress_id=congress_id, name="第二次会议", year=2023)
+            congresses.create_session(s, clerk, congress_id=congress_id, name="第二次会议", year=2023)
         with pytest.raises(Invalid):
-            services.create_session(s, clerk, congress_id=congress_id, name="第三次会议",
-                                    year=2024, quorum_numerator=4, quorum_denominator=3)
+            congresses.create_session(s, clerk, congress_id=congress_id, name="第三次会议",
+                                      year=2024, quorum_numerator=4, quorum_denominator=3)
         with pytest.raises(Invalid):
-            services.create_congress(s, clerk, name="  ", term=None)
+            congresses.create_congress(s, clerk, name="  ", term=None)
 
 
 def test_update_deputy_is_audited_and_keeps_numbers_unique(app, sitting):
@@ -213,10 +216,10 @@ def test_update_deputy_is_audited_and_keeps_numbers_unique(app, sitting):
         clerk = user(s, "clerk")
         (a, _), (b, _) = add_deputies(s, clerk, congress_id, 2)
         with pytest.raises(Conflict):
-            services.update_deputy(s, clerk, deputy_id=b.id, name=b.name, number="001",
-                                   delegation=None)
-        services.update_deputy(s, clerk, deputy_id=a.id, name="张三", number="001",
-                               delegation="南岗区代表团")
+            roster.update_deputy(s, clerk, deputy_id=b.id, name=b.name, number="001",
+                                 delegation=None)
+        roster.update_deputy(s, clerk, deputy_id=a.id, name="张三", number="001",
+                             delegation="南岗区代表团")
         assert a.user.display_name == "张三" and a.delegation.name == "南岗区代表团"
         entry, = _audit(s, "deputy.update")
         assert entry.details["changes"] == {"name": ["代表001", "张三"],
@@ -230,7 +233,7 @@ def test_delegation_counts(app, sitting):
         daoli = add_deputies(s, clerk, congress_id, 3, delegation="道里区代表团")
         add_deputies(s, clerk, congress_id, 2, start=10, delegation="南岗区代表团")
         add_deputies(s, clerk, congress_id, 1, start=20, delegation=None)
-        services.check_in(s, clerk, session_id=session_id, deputy_id=daoli[0][0].id, by_desk=True)
-        counts = services.delegation_counts(s, services.get_session(s, session_id))
+        attendance.check_in(s, clerk, session_id=session_id, deputy_id=daoli[0][0].id, by_desk=True)
+        counts = attendance.delegation_counts(s, congresses.get_session(s, session_id))
     assert [(c.name, c.expected, c.present) for c in counts] == [
         ("南岗区代表团", 2, 0), ("道里区代表团", 3, 1), (None, 1, 0)]

@@ -2,9 +2,10 @@
 poll, and the public announcement shows the counts as a chart and a table, and prints."""
 
 import pytest
-from playwright.sync_api import expect
+from tests.lazy_playwright import expect
 
-from tests.tally.conftest import app_db, cast, make_poll, roster
+from tests.helpers import app_db, sign_in
+from tests.polls import cast, poll_in_database, roster
 
 
 def _fits_width(page) -> bool:
@@ -15,15 +16,12 @@ def _fits_width(page) -> bool:
 def test_count_publish_and_announce(page, app, live_server, poll_key, sitting):
     congress_id, session_id = sitting
     with app_db(app) as s:
-        poll = make_poll(s, poll_key, session_id)
+        poll = poll_in_database(s, poll_key, session_id)
         roster(s, congress_id, session_id, 10, poll=poll)
         cast(s, poll_key, poll, [["c1", "c2"]] * 7 + [["c3"]] * 3)
         poll_id = poll.id
 
-    page.goto(f"{live_server}/login")
-    page.get_by_label("用户名").fill("clerk")
-    page.get_by_label("密码").fill("correct-horse")
-    page.get_by_role("button", name="登录").click()
+    sign_in(page, live_server, "clerk")
 
     page.goto(f"{live_server}/tally/polls/{poll_id}")
     page.get_by_label("监票人", exact=True).fill("张三\n李四")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from flask.testing import FlaskClient
 
-from tests.conftest import login
-from tests.tally.conftest import app_db, cast, make_poll, roster, user
+from tests.helpers import app_db, login, user
+from tests.polls import cast, poll_in_database, roster
 from voting.ballots import services as ballots
 from voting.ballots.models import Poll
 from voting.crypto import blind_rsa
@@ -18,7 +18,7 @@ from voting.verify import main as verify_main
 def _closed(app, poll_key, sitting, ballots_=(("c1", "c2"),) * 6):
     congress_id, session_id = sitting
     with app_db(app) as s:
-        poll = make_poll(s, poll_key, session_id)
+        poll = poll_in_database(s, poll_key, session_id)
         roster(s, congress_id, session_id, 10, poll=poll)
         cast(s, poll_key, poll, [list(b) for b in ballots_])
         return poll.id
@@ -97,14 +97,14 @@ def _vote(client: FlaskClient, poll_doc: dict, username: str, password: str, cho
 
 def test_the_whole_protocol_then_the_verifier(app, live_server, sitting, capsys):
     congress_id, session_id = sitting
-    from tests.sessions.conftest import add_deputies
-    from voting.sessions import services as sessions
+    from tests.helpers import add_deputies
+    from voting.sessions import attendance
 
     with app_db(app) as s:
         clerk = user(s, "clerk")
         deputies = add_deputies(s, clerk, congress_id, 5)
         for d, _pw in deputies:
-            sessions.check_in(s, clerk, session_id=session_id, deputy_id=d.id, by_desk=True)
+            attendance.check_in(s, clerk, session_id=session_id, deputy_id=d.id, by_desk=True)
         poll = ballots.create_poll(s, clerk, session_id=session_id, title="2024年民生实事项目票决",
                                    seats=2, candidates=[("c01", "老旧小区改造"), ("c02", "城市道路维修"),
                                                         ("c03", "中小学校建设")], key_bits=2048)

@@ -2,12 +2,12 @@
 table and moves on to the next one."""
 
 import pytest
-from playwright.sync_api import expect
+from tests.lazy_playwright import expect
 from sqlalchemy import select
 
 import voting.tally.paper_routes  # noqa: F401  (registers the pages on the tally blueprint)
-from tests.sessions.conftest import app_db, clerk, sitting, user  # noqa: F401
-from tests.tally.test_paper_services import assign, enter, make_poll
+from tests.helpers import app_db, sign_in, user
+from tests.tally.test_paper_services import assign, enter, paper_poll
 from voting.tally import paper
 from voting.tally.paper_models import PaperEntry
 
@@ -17,16 +17,13 @@ def _fits_width(page) -> bool:
 
 
 @pytest.mark.browser
-def test_a_teller_enters_a_ballot(app, page, live_server, sitting):  # noqa: F811
+def test_a_teller_enters_a_ballot(app, page, live_server, sitting):
     with app_db(app) as s:
-        poll = make_poll(s, sitting[1])
+        poll = paper_poll(s, sitting[1])
         paper.record_issued_returned(s, user(s, "clerk"), poll.id, 30, 30)
         assign(s, poll.id)  # slot 1: t1 (张三), slot 2: t2 (李四)
         poll_id = poll.id
-    page.goto(f"{live_server}/login")
-    page.get_by_label("用户名").fill("t2")
-    page.get_by_label("密码").fill("correct-horse")
-    page.get_by_role("button", name="登录").click()
+    sign_in(page, live_server, "t2")
 
     page.goto(f"{live_server}/tally/polls/{poll_id}/paper")
     expect(page.locator("[data-banner]")).to_contain_text("暂不能计票")
@@ -60,18 +57,15 @@ def test_a_teller_enters_a_ballot(app, page, live_server, sitting):  # noqa: F81
 
 
 @pytest.mark.browser
-def test_the_differing_marks_stand_out(app, page, live_server, sitting):  # noqa: F811
+def test_the_differing_marks_stand_out(app, page, live_server, sitting):
     with app_db(app) as s:
-        poll = make_poll(s, sitting[1])
+        poll = paper_poll(s, sitting[1])
         paper.record_issued_returned(s, user(s, "clerk"), poll.id, 1, 1)
         assign(s, poll.id)
         enter(s, poll.id, 1, 1, ["c1", "c2"])
         enter(s, poll.id, 2, 1, ["c2", "c3"])
         poll_id = poll.id
-    page.goto(f"{live_server}/login")
-    page.get_by_label("用户名").fill("scr")
-    page.get_by_label("密码").fill("correct-horse")
-    page.get_by_role("button", name="登录").click()
+    sign_in(page, live_server, "scr")
     page.goto(f"{live_server}/tally/polls/{poll_id}/paper")
     first, second = page.locator('[data-reading="1"]'), page.locator('[data-reading="2"]')
     expect(first.locator(".paper-diff")).to_have_text("老旧小区改造（与另一名计票人不同）")

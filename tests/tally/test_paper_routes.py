@@ -7,9 +7,8 @@ import pytest
 from sqlalchemy import select
 
 import voting.tally.paper_routes  # noqa: F401  (registers the pages on the tally blueprint)
-from tests.conftest import login
-from tests.sessions.conftest import add_deputies, app_db, clerk, sitting, user  # noqa: F401
-from tests.tally.test_paper_services import assign, enter, enter_both, make_poll, make_tellers
+from tests.helpers import add_deputies, app_db, login, user
+from tests.tally.test_paper_services import assign, enter, enter_both, make_tellers, paper_poll
 from voting.audit.models import AuditEntry
 from voting.ballots.models import Poll
 from voting.tally import paper
@@ -17,11 +16,11 @@ from voting.tally.paper_models import PaperEntry, PaperTally
 
 
 @pytest.fixture
-def poll_id(app, sitting):  # noqa: F811
+def poll_id(app, sitting):
     """A closed poll, slot 1 assigned to t1 (张三), slot 2 to t2 (李四), scr (王五) the
     scrutineer; t4 (赵六) is a teller with no part in it."""
     with app_db(app) as s:
-        poll = make_poll(s, sitting[1])
+        poll = paper_poll(s, sitting[1])
         assign(s, poll.id)
         return poll.id
 
@@ -42,7 +41,7 @@ def _page(poll_id):
     return f"/tally/polls/{poll_id}/paper"
 
 
-def test_only_tellers_and_the_secretariat_see_paper_pages(app, client, sitting, poll_id):  # noqa: F811
+def test_only_tellers_and_the_secretariat_see_paper_pages(app, client, sitting, poll_id):
     urls = [_page(poll_id), f"{_page(poll_id)}/teller/1"]
     for url in urls:
         r = client.get(url)
@@ -254,9 +253,9 @@ def test_a_teller_cannot_take_the_other_slot(app, client, poll_id, teller, make_
         assert s.scalar(select(PaperEntry)) is None
 
 
-def test_a_slot_without_an_account_cannot_be_entered(app, client, sitting):  # noqa: F811
+def test_a_slot_without_an_account_cannot_be_entered(app, client, sitting):
     with app_db(app) as s:
-        poll = make_poll(s, sitting[1])
+        poll = paper_poll(s, sitting[1])
         make_tellers(s)
         paper.record_issued_returned(s, user(s, "clerk"), poll.id, 1, 1)
         poll_id = poll.id
@@ -267,10 +266,10 @@ def test_a_slot_without_an_account_cannot_be_entered(app, client, sitting):  # n
     assert r.status_code == 409 and "秘书处尚未为计票人一指定账户" in r.get_data(as_text=True)
 
 
-def test_a_for_against_ballot_is_entered_mark_by_mark(app, client, sitting):  # noqa: F811
+def test_a_for_against_ballot_is_entered_mark_by_mark(app, client, sitting):
     with app_db(app) as s:
-        poll_id = make_poll(s, sitting[1], kind="for_against").id
-        evaluation_id = make_poll(s, sitting[1], kind="evaluation").id
+        poll_id = paper_poll(s, sitting[1], kind="for_against").id
+        evaluation_id = paper_poll(s, sitting[1], kind="evaluation").id
         assign(s, poll_id)
         paper.record_issued_returned(s, user(s, "clerk"), poll_id, 2, 2)
     teller = login(client, "t1")

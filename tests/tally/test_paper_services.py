@@ -6,13 +6,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from tests.sessions.conftest import app_db, clerk, sitting, user  # noqa: F401
+from tests.helpers import app_db, user
+from tests.polls import poll_in_database
 from voting import db
 from voting.audit.models import AuditEntry
-from voting.ballots.models import Poll, PollCandidate
+from voting.ballots.models import Poll
 from voting.auth.services import create_user
 from voting.errors import Conflict, Forbidden, Invalid
-from voting.tally import paper
+from voting.tally import paper, paper_tellers
 from voting.tally.paper_models import PaperEntry, PaperResolution, PaperTally
 from voting.tally.rules import (ForAgainstRules, SelectionRules, Turnout, count_for_against,
                                 count_selection)
@@ -20,17 +21,12 @@ from voting.tally.rules import (ForAgainstRules, SelectionRules, Turnout, count_
 PROJECTS = ["老旧小区改造", "城市道路维修", "中小学校舍改善", "社区养老服务"]
 
 
-def make_poll(s, session_id: int, *, kind="selection", seats=2, max_choices=2,
+def paper_poll(s, session_id: int, *, kind="selection", seats=2, max_choices=2,
               status="closed") -> Poll:
     """A poll row with four candidates c1..c4 (no key needed: paper never uses it)."""
-    poll = Poll(session_id=session_id, title="2024年民生实事项目票决", kind=kind, status=status,
-                seats=seats, max_choices=max_choices, public_key_pem="-",
-                key_fingerprint="0" * 64,
-                candidates=[PollCandidate(candidate_id=f"c{i}", title=t, position=i)
-                            for i, t in enumerate(PROJECTS, start=1)])
-    s.add(poll)
-    s.flush()
-    return poll
+    return poll_in_database(s, None, session_id, candidates=len(PROJECTS), seats=seats,
+                            max_choices=max_choices, kind=kind, status=status, titles=PROJECTS,
+                            first_position=1)
 
 
 TELLERS = (("t1", "张三"), ("t2", "李四"), ("scr", "王五"), ("t4", "赵六"))
@@ -47,7 +43,7 @@ def make_tellers(s) -> None:
 def assign(s, poll_id: int, *, scrutineer: bool = True) -> None:
     """Slot 1 to t1, slot 2 to t2 and (by default) scr as the scrutineer."""
     make_tellers(s)
-    paper.set_tellers(s, user(s, "clerk"), poll_id, teller1_user_id=user(s, "t1").id,
+    paper_tellers.set_tellers(s, user(s, "clerk"), poll_id, teller1_user_id=user(s, "t1").id,
                       teller2_user_id=user(s, "t2").id,
                       scrutineer_user_id=user(s, "scr").id if scrutineer else None)
 
@@ -71,31 +67,31 @@ def resolve_both(s, poll_id: int, number: int, marks) -> None:
 
 
 @pytest.fixture
-def poll_id(app, sitting):  # noqa: F811
+def poll_id(app, sitting):
     with app_db(app) as s:
-        poll = make_poll(s, sitting[1])
+        poll = paper_poll(s, sitting[1])
         assign(s, poll.id)
         return poll.id
 
 
 @pytest.fixture
-def fa_poll_id(app, sitting):  # noqa: F811
+def fa_poll_id(app, sitting):
     with app_db(app) as s:
-        poll = make_poll(s, sitting[1], kind="for_against", seats=2, max_choices=2)
+        poll = paper_poll(s, sitting[1], kind="for_against", seats=2, max_choices=2)
         assign(s, poll.id)
         return poll.id
 
 
-def test_a_poll_without_paper_is_ready_with_no_ballots(app, sitting):  # noqa: F811
+def test_a_poll_without_paper_is_ready_with_no_ballots(app, sitting):
     with app_db(app) as s:
-        poll_id = make_poll(s, sitting[1]).id
+        poll_id = paper_poll(s, sitting[1]).id
         assert paper.paper_ballots(s, s.get(Poll, poll_id)) == paper.PaperCount(
             ballots=[], issued=0, returned=0, ready=True, problem=None, mismatches=0)
 
 
 def test_officials_alone_do_not_make_paper_ready(app, poll_id):
     with app_db(app) as s:
-        paper.set_tellers(s, user(s, "clerk"), poll_id, teller1_user_id=slot(s, 1).id,
+        paper_tellers.set_tellers(s, user(s, "clerk"), poll_id, teller1_user_id=slot(s, 1).id,
                           teller2_user_id=slot(s, 2).id, scrutineers=["王五", "", "孙八"])
         count = paper.paper_ballots(s, s.get(Poll, poll_id))
         tally = paper.paper_record(s, s.get(Poll, poll_id))
@@ -271,16 +267,16 @@ def test_bad_entries_change_nothing(app, poll_id):
             paper.record_issued_returned(s, actor, poll_id, 2, 1)  # ballot 2 is entered
         assert exc.value.field == "returned"
         with pytest.raises(Invalid):
-            paper.set_tellers(s, actor, poll_id, teller1_user_id=slot(s, 1).id,
+            paper_tellers.set_tellers(s, actor, poll_id, teller1_user_id=slot(s, 1).id,
                               teller2_user_id=slot(s, 1).id)
         entries = s.scalars(select(PaperEntry)).all()
         assert [(e.teller, e.number) for e in entries] == [(1, 2)]
 
 
 @pytest.mark.parametrize("status", ["draft", "open", "tallied", "published"])
-def test_counts_and_entries_only_while_the_poll_is_closed(app, sitting, status):  # noqa: F811
+def test_counts_and_entries_only_while_the_poll_is_closed(app, sitting, status):
     with app_db(app) as s:
-        poll = make_poll(s, sitting[1], status="closed")
+        poll = paper_poll(s, sitting[1], status="closed")
         paper.record_issued_returned(s, user(s, "clerk"), poll.id, 1, 1)
         poll.status = status
         poll_id = poll.id
@@ -294,10 +290,10 @@ def test_counts_and_entries_only_while_the_poll_is_closed(app, sitting, status):
         make_tellers(s)
         ids = {"teller1_user_id": slot(s, 1).id, "teller2_user_id": slot(s, 2).id}
         if status in ("draft", "open"):  # officials may be named before the count
-            paper.set_tellers(s, actor, poll_id, **ids)
+            paper_tellers.set_tellers(s, actor, poll_id, **ids)
         else:
             with pytest.raises(Conflict):
-                paper.set_tellers(s, actor, poll_id, **ids)
+                paper_tellers.set_tellers(s, actor, poll_id, **ids)
 
 
 @pytest.mark.parametrize("values", [dict(teller=3, number=1), dict(teller=1, number=0),
@@ -338,9 +334,9 @@ def test_only_the_slots_account_enters_in_it(app, poll_id):
         assert paper.progress(s, s.get(Poll, poll_id)) == {1: 1, 2: 1}
 
 
-def test_no_entry_before_the_slot_has_an_account(app, sitting):  # noqa: F811
+def test_no_entry_before_the_slot_has_an_account(app, sitting):
     with app_db(app) as s:
-        poll = make_poll(s, sitting[1])
+        poll = paper_poll(s, sitting[1])
         make_tellers(s)
         paper.record_issued_returned(s, user(s, "clerk"), poll.id, 1, 1)
         with pytest.raises(Conflict) as exc:
@@ -348,9 +344,9 @@ def test_no_entry_before_the_slot_has_an_account(app, sitting):  # noqa: F811
         assert "尚未" in str(exc.value.message)
 
 
-def test_slot_and_scrutineer_accounts_must_be_three_tellers(app, sitting):  # noqa: F811
+def test_slot_and_scrutineer_accounts_must_be_three_tellers(app, sitting):
     with app_db(app) as s:
-        poll = make_poll(s, sitting[1])
+        poll = paper_poll(s, sitting[1])
         make_tellers(s)
         clerk_ = user(s, "clerk")
         t1, t2, scr = user(s, "t1").id, user(s, "t2").id, user(s, "scr").id
@@ -361,10 +357,10 @@ def test_slot_and_scrutineer_accounts_must_be_three_tellers(app, sitting):  # no
                dict(teller1_user_id=t1, teller2_user_id=999)]
         for ids in bad:
             with pytest.raises(Invalid):
-                paper.set_tellers(s, clerk_, poll.id, **ids)
+                paper_tellers.set_tellers(s, clerk_, poll.id, **ids)
         assert paper.paper_record(s, poll) is None or \
             paper.paper_record(s, poll).teller1_user_id is None
-        tally = paper.set_tellers(s, clerk_, poll.id, teller1_user_id=t1, teller2_user_id=t2,
+        tally = paper_tellers.set_tellers(s, clerk_, poll.id, teller1_user_id=t1, teller2_user_id=t2,
                                   scrutineer_user_id=scr, scrutineers=["孙八"])
         assert (tally.teller1_name, tally.teller2_name) == ("张三", "李四")
         assert tally.scrutineers == ["王五", "孙八"]  # the settling scrutineer is listed too
@@ -375,9 +371,9 @@ def test_slot_and_scrutineer_accounts_must_be_three_tellers(app, sitting):  # no
                                          scrutineer_user_id="t1"),
                                     dict(teller1_user_id="t1", teller2_user_id="t2",
                                          scrutineer_user_id="t2")])
-def test_the_database_refuses_one_account_in_two_roles(app, sitting, values):  # noqa: F811
+def test_the_database_refuses_one_account_in_two_roles(app, sitting, values):
     with app_db(app) as s:
-        poll = make_poll(s, sitting[1])
+        poll = paper_poll(s, sitting[1])
         make_tellers(s)
         poll_id = poll.id
         ids = {k: user(s, v).id for k, v in values.items()}
@@ -394,10 +390,10 @@ def test_a_slot_with_entries_keeps_its_teller(app, poll_id):
         paper.record_issued_returned(s, user(s, "clerk"), poll_id, 1, 1)
         enter(s, poll_id, 1, 1, ["c1"])
         with pytest.raises(Conflict):
-            paper.set_tellers(s, user(s, "clerk"), poll_id, teller1_user_id=user(s, "t4").id,
+            paper_tellers.set_tellers(s, user(s, "clerk"), poll_id, teller1_user_id=user(s, "t4").id,
                               teller2_user_id=slot(s, 2).id)
         # Slot 2 has no entries yet: it may still change hands.
-        tally = paper.set_tellers(s, user(s, "clerk"), poll_id, teller1_user_id=slot(s, 1).id,
+        tally = paper_tellers.set_tellers(s, user(s, "clerk"), poll_id, teller1_user_id=slot(s, 1).id,
                                   teller2_user_id=user(s, "t4").id)
         assert tally.teller2_name == "赵六"
 
@@ -437,9 +433,9 @@ def test_nobody_else_resolves(app, poll_id):
         assert len(paper.mismatches(s, s.get(Poll, poll_id))) == 1
 
 
-def test_without_a_scrutineer_both_tellers_must_agree(app, sitting):  # noqa: F811
+def test_without_a_scrutineer_both_tellers_must_agree(app, sitting):
     with app_db(app) as s:
-        poll = make_poll(s, sitting[1])
+        poll = paper_poll(s, sitting[1])
         assign(s, poll.id, scrutineer=False)
         paper.record_issued_returned(s, user(s, "clerk"), poll.id, 1, 1)
         enter(s, poll.id, 1, 1, "blank")
@@ -460,3 +456,19 @@ def test_a_new_entry_drops_the_confirmations_of_that_ballot(app, poll_id):
         assert paper.confirmations(s, s.get(Poll, poll_id)) == {}
         # Teller 2's confirmation alone does not now settle it on teller 1's old word.
         assert not paper.resolve(s, slot(s, 2), poll_id, 1, ["c2"]).done
+
+
+def test_a_ballot_saved_meanwhile_elsewhere_is_a_conflict_not_a_database_error(
+        app, poll_id, monkeypatch):
+    """Two saves of one ballot at once both look before either stores: the later one meets
+    the unique constraint, and the service says so as a domain error (the page shows it)."""
+    with app_db(app) as s:
+        paper.record_issued_returned(s, user(s, "clerk"), poll_id, 1, 1)
+        enter(s, poll_id, 1, 1, ["c1"])
+    monkeypatch.setattr(paper, "entry_of", lambda *args: None)  # it looked before the other saved
+    with app.test_request_context():
+        s = db.session()
+        with pytest.raises(Conflict, match="同时保存"):
+            enter(s, poll_id, 1, 1, ["c2"])
+        s.rollback()
+        assert s.scalars(select(PaperEntry.marks)).all() == [["c1"]]

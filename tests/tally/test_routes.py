@@ -8,8 +8,8 @@ import zipfile
 
 import pytest
 
-from tests.conftest import login
-from tests.tally.conftest import app_db, cast, make_poll, roster, user
+from tests.helpers import app_db, login, user
+from tests.polls import cast, poll_in_database, roster
 from voting.ballots.models import Poll
 from voting.crypto import result_signing
 from voting.tally import services
@@ -21,7 +21,7 @@ def closed_poll(app, poll_key, sitting):
     """A closed selection poll of 5 candidates for 2 seats: 10 deputies, all voted."""
     congress_id, session_id = sitting
     with app_db(app) as s:
-        poll = make_poll(s, poll_key, session_id)
+        poll = poll_in_database(s, poll_key, session_id)
         roster(s, congress_id, session_id, 10, poll=poll)
         cast(s, poll_key, poll, [["c1", "c2"]] * 7 + [["c3"]] * 2 + [[]])
         return poll.id
@@ -114,7 +114,7 @@ def test_a_refused_count_says_why_and_changes_nothing(app, client, make_user, po
                                                       sitting):
     congress_id, session_id = sitting
     with app_db(app) as s:
-        poll = make_poll(s, poll_key, session_id)
+        poll = poll_in_database(s, poll_key, session_id)
         roster(s, congress_id, session_id, 3, poll=poll, tokens=1)
         cast(s, poll_key, poll, [["c1"]] * 2)
         poll_id = poll.id
@@ -178,7 +178,7 @@ def test_a_replacement_is_recorded_on_the_count_page_and_announced(app, client, 
 
     congress_id, session_id = sitting
     with app_db(app) as s:
-        poll = make_poll(s, poll_key, session_id)
+        poll = poll_in_database(s, poll_key, session_id)
         roster(s, congress_id, session_id, 10, poll=poll)
         cast(s, poll_key, poll, [["c1", "c2"]] * 9)
         poll_id = poll.id
@@ -220,7 +220,7 @@ def test_the_runoff_button_makes_a_draft_opened_through_the_fingerprint_step(
         app, client, make_user, poll_key, sitting):
     congress_id, session_id = sitting
     with app_db(app) as s:
-        poll = make_poll(s, poll_key, session_id, threshold_base="cast")
+        poll = poll_in_database(s, poll_key, session_id, threshold_base="cast")
         roster(s, congress_id, session_id, 10, poll=poll)
         cast(s, poll_key, poll, [["c1", "c2"]] * 3 + [["c1", "c3"]] * 3 + [["c2", "c3"]] * 2)
         services.tally_poll(s, user(s, "clerk"), poll.id, app.instance_path)

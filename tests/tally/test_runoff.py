@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from tests.tally.conftest import app_db, cast, make_poll, roster, user
+from tests.helpers import app_db, user
+from tests.polls import cast, poll_in_database, roster
 from voting.audit.models import AuditEntry
 from voting.ballots.models import Poll, PollKey, TokenIssuance
 from voting.crypto import blind_rsa
@@ -16,7 +17,7 @@ from voting.tally import services
 def _counted(app, poll_key, sitting, ballots, **poll):
     congress_id, session_id = sitting
     with app_db(app) as s:
-        p = make_poll(s, poll_key, session_id, **poll)
+        p = poll_in_database(s, poll_key, session_id, **poll)
         deputies = roster(s, congress_id, session_id, 10, poll=p)
         cast(s, poll_key, p, ballots)
         services.tally_poll(s, user(s, "clerk"), p.id, app.instance_path)

@@ -8,12 +8,14 @@ import json
 import pytest
 from sqlalchemy import select
 
-from tests.tally.conftest import app_db, cast, make_poll, roster, user
+from tests.helpers import app_db, user
+from tests.polls import cast, poll_in_database, roster
 from voting.audit.models import AuditEntry
 from voting.ballots.models import Ballot, Poll
 from voting.crypto import result_signing
 from voting.errors import Conflict, Invalid
-from voting.tally import keys, services
+from voting.sessions.models import Deputy
+from voting.tally import keys, replacements, services
 
 
 def _tally(app, poll_id):
@@ -25,7 +27,7 @@ def _setup(app, poll_key, sitting, *, n=10, present=None, tokens=None, ballots=(
     congress_id, session_id = sitting
     status = poll.pop("status", "closed")
     with app_db(app) as s:
-        p = make_poll(s, poll_key, session_id, **poll)
+        p = poll_in_database(s, poll_key, session_id, **poll)
         # The roster is frozen while a poll is open: arrange it first, then set the status.
         roster(s, congress_id, session_id, n, present=present, poll=p, tokens=tokens)
         board = cast(s, poll_key, p, list(ballots))
@@ -152,7 +154,7 @@ def test_rotation_keeps_old_results_verifiable(app, poll_key, sitting):
     assert new_key.retired is None and new_key.public_key != old["signing_key"]
     assert result_signing.verify_document(old)
     with app_db(app) as s:
-        second = make_poll(s, poll_key, sitting[1]).id
+        second = poll_in_database(s, poll_key, sitting[1]).id
     assert _tally(app, second)["signing_key"] == new_key.public_key
 
 
@@ -174,7 +176,7 @@ def test_officials_are_named_on_the_result(app, poll_key, sitting):
 
 
 def test_paper_ballots_join_the_count_once_reconciled(app, poll_key, sitting):
-    from voting.tally import paper
+    from voting.tally import paper, paper_tellers
 
     poll_id, board = _setup(app, poll_key, sitting, tokens=6, ballots=[["c1", "c2"]] * 6)
     from voting.auth.services import create_user
@@ -186,7 +188,7 @@ def test_paper_ballots_join_the_count_once_reconciled(app, poll_key, sitting):
                         display_name=name)
         s.flush()
         paper.record_issued_returned(s, clerk_, poll_id, 4, 4)
-        paper.set_tellers(s, clerk_, poll_id, teller1_user_id=user(s, "t1").id,
+        paper_tellers.set_tellers(s, clerk_, poll_id, teller1_user_id=user(s, "t1").id,
                           teller2_user_id=user(s, "t2").id, scrutineers=["孙八"])
     with app_db(app) as s, pytest.raises(Conflict) as err:
         services.tally_poll(s, user(s, "clerk"), poll_id, app.instance_path)
@@ -235,14 +237,14 @@ def test_turnout_inequalities(changes, codes):
 def _replaceable(app, poll_key, sitting, *, present=5, tokens=4, n=6):
     congress_id, session_id = sitting
     with app_db(app) as s:
-        p = make_poll(s, poll_key, session_id, status="closed")
+        p = poll_in_database(s, poll_key, session_id, status="closed")
         deputies = roster(s, congress_id, session_id, n, present=present, poll=p, tokens=tokens)
         return p.id, [d.number for d in deputies]
 
 
 def _replace(app, poll_id, number, reason="手机丢失，且没有其他设备保存选票码"):
     with app_db(app) as s:
-        return services.record_replacement(s, user(s, "clerk"), poll_id=poll_id, number=number,
+        return replacements.record_replacement(s, user(s, "clerk"), poll_id=poll_id, number=number,
                                            reason=reason)
 
 
@@ -250,7 +252,7 @@ def test_a_replacement_is_recorded_once_and_audited(app, poll_key, sitting):
     poll_id, numbers = _replaceable(app, poll_key, sitting)
     _replace(app, poll_id, numbers[0])
     with app_db(app) as s:
-        assert services.replacements(s, poll_id) == [{"number": "001", "name": "代表001"}]
+        assert replacements.replacements(s, poll_id) == [{"number": "001", "name": "代表001"}]
         entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "poll.replacement")).one()
         assert entry.details["number"] == "001" and "手机丢失" in entry.details["reason"]
     with pytest.raises(Conflict) as err:
@@ -272,7 +274,7 @@ def test_a_replacement_is_refused_unless_checked_in_with_a_token(app, poll_key, 
         _replace(app, poll_id, number, reason)
     assert words in str(err.value)
     with app_db(app) as s:
-        assert services.replacements(s, poll_id) == []
+        assert replacements.replacements(s, poll_id) == []
 
 
 def test_no_replacement_after_the_count(app, poll_key, sitting):
@@ -312,3 +314,30 @@ def test_a_count_with_too_many_paper_ballots_names_the_numbers(app, poll_key, si
     assert "选票凭证 8 张、纸质选票 3 张" in message and "拒绝计票" in message
     with app_db(app) as s:
         assert s.get(Poll, poll_id).status == "closed" and services.find_result(s, poll_id) is None
+
+
+def test_a_check_in_after_the_close_makes_no_room_for_a_ballot(app, poll_key, sitting,
+                                                               monkeypatch):
+    """The turnout is the one at the close: checking in a deputy afterwards (allowed, for a
+    later poll of the session) cannot justify a paper ballot too many."""
+    from voting.ballots import services as ballots
+    from voting.sessions import attendance
+
+    congress_id, session_id = sitting
+    poll_id, _ = _setup(app, poll_key, sitting, n=9, present=6, tokens=4,
+                        ballots=[["c1"]] * 4, status="open")
+    with app_db(app) as s:
+        ballots.close_poll(s, user(s, "clerk"), poll_id)
+    monkeypatch.setattr(services, "_paper", lambda db, poll: services.Paper(
+        issued=3, returned=3, ballots=[["c2"]] * 3))
+    with app_db(app) as s:
+        late = s.scalars(select(Deputy).where(Deputy.congress_id == congress_id)
+                         .order_by(Deputy.number)).all()[6]
+        attendance.check_in(s, user(s, "clerk"), session_id=session_id, deputy_id=late.id,
+                            by_desk=True)
+    with app_db(app) as s, pytest.raises(Conflict) as err:
+        services.tally_poll(s, user(s, "clerk"), poll_id, app.instance_path)
+    assert err.value.code == "turnout_mismatch" and "实到代表只有 6 名" in str(err.value)
+    with app_db(app) as s:
+        poll = s.get(Poll, poll_id)
+        assert (poll.eligible_at_close, poll.present_at_close) == (9, 6)

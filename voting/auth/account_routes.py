@@ -22,7 +22,7 @@ SECRETARIAT = Role.SECRETARIAT.value
 def _page(form=None, *, issued=None, status: int = 200):
     """The list; `issued` is (user, password) just made, shown once on this answer only (a
     flash message would carry the password in the session cookie)."""
-    return render_template("auth/accounts.html", form=form or AccountForm(),
+    return render_template("auth/accounts.html", form=form or AccountForm(formdata=None),
                            action=AccountActionForm(), issued=issued,
                            role_labels=accounts.ROLE_LABELS,
                            users=accounts.staff_accounts(db.session())), status

@@ -18,7 +18,6 @@ allowed is not a mismatch: it goes to the count as read, and rules.py counts it 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -28,15 +27,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from voting.audit.services import record
-from voting.auth.models import Role, User
 from voting.ballots import kinds
 from voting.ballots.models import Poll
 from voting.db import get_one
 from voting.errors import Conflict, Forbidden, Invalid
 from voting.tally.paper_models import FLAGS, TELLER_SLOTS, PaperEntry, PaperResolution, PaperTally
 
-NAME_MAX = 80
-SCRUTINEERS_MAX = 20
 
 
 @dataclass(frozen=True)
@@ -205,7 +201,7 @@ def paper_ballots(db: Session, poll: Poll) -> PaperCount:
 
 # ---- changing the record -----------------------------------------------------------------
 
-def _writable(poll: Poll, *, closed_only: bool) -> None:
+def require_writable(poll: Poll, *, closed_only: bool) -> None:
     if not takes_paper(poll):
         raise Conflict(_l("Paper ballots are not available for this kind of poll."))
     if poll.status in ("tallied", "published"):
@@ -214,7 +210,7 @@ def _writable(poll: Poll, *, closed_only: bool) -> None:
         raise Conflict(_l("Paper ballots are counted and entered after the poll is closed."))
 
 
-def _record_for(db: Session, poll: Poll) -> PaperTally:
+def record_for(db: Session, poll: Poll) -> PaperTally:
     tally = paper_record(db, poll)
     if tally is None:
         tally = PaperTally(poll_id=poll.id, scrutineers=[])
@@ -232,89 +228,18 @@ def record_issued_returned(db: Session, actor, poll_id: int, issued: int,
                            returned: int) -> PaperTally:
     """The secretariat's counts of paper ballots handed out (发出) and found in the box (收回)."""
     poll = get_poll(db, poll_id)
-    _writable(poll, closed_only=True)
+    require_writable(poll, closed_only=True)
     issued, returned = _count(issued, "issued"), _count(returned, "returned")
     highest = db.scalar(select(func.max(PaperEntry.number)).where(PaperEntry.poll_id == poll.id))
     if highest is not None and returned < highest:
         raise Conflict(_l("Ballot %(n)s has already been entered: the number returned cannot be "
                           "lower.", n=highest), field="returned")
-    tally = _record_for(db, poll)
+    tally = record_for(db, poll)
     before = {"issued": tally.issued, "returned": tally.returned}
     tally.issued, tally.returned = issued, returned
     db.flush()
     record(db, actor, "paper.counts", "poll", poll.id, issued=issued, returned=returned,
            before=before)
-    return tally
-
-
-def _name(value: str | None, field_name: str) -> str | None:
-    value = (value or "").strip()
-    if len(value) > NAME_MAX:
-        raise Invalid(_l("At most %(n)s characters.", n=NAME_MAX), field=field_name)
-    return value or None
-
-
-def teller_accounts(db: Session) -> list[User]:
-    """The active teller-role accounts, who may hold a slot or be the scrutineer."""
-    return list(db.scalars(select(User).where(User.role == Role.TELLER.value,
-                                              User.active.is_(True))
-                           .order_by(User.display_name, User.id)))
-
-
-def _teller_account(db: Session, user_id, field_name: str) -> User | None:
-    if user_id is None:
-        return None
-    account = db.get(User, user_id) if isinstance(user_id, int) else None
-    if account is None or account.role != Role.TELLER.value or not account.active:
-        raise Invalid(_l("Choose an active teller account."), field=field_name)
-    return account
-
-
-def _slot_entries(db: Session, poll: Poll, teller: int) -> int:
-    return db.scalar(select(func.count()).select_from(PaperEntry)
-                     .where(PaperEntry.poll_id == poll.id, PaperEntry.teller == teller)) or 0
-
-
-def set_tellers(db: Session, actor, poll_id: int, *, teller1_user_id: int | None,
-                teller2_user_id: int | None, scrutineer_user_id: int | None = None,
-                scrutineers: Sequence[str] = ()) -> PaperTally:
-    """Assign the two entry slots (计票人) and the scrutineer who may settle a mismatch alone
-    to three different teller accounts, and record the scrutineers' (监票人) names. A slot
-    that holds entries keeps its account: its entries are that teller's reading."""
-    poll = get_poll(db, poll_id)
-    _writable(poll, closed_only=False)
-    first = _teller_account(db, teller1_user_id, "teller1")
-    second = _teller_account(db, teller2_user_id, "teller2")
-    scrutineer = _teller_account(db, scrutineer_user_id, "scrutineer")
-    if first is not None and second is not None and first.id == second.id:
-        raise Invalid(_l("The two tellers must be two different people."), field="teller2")
-    if scrutineer is not None and scrutineer.id in {a.id for a in (first, second) if a}:
-        raise Invalid(_l("The scrutineer who settles mismatches cannot be one of the two "
-                         "tellers."), field="scrutineer")
-    names = [n for n in (_name(s, "scrutineers") for s in scrutineers) if n]
-    if scrutineer is not None and scrutineer.display_name not in names:
-        names.insert(0, scrutineer.display_name[:NAME_MAX])
-    if len(names) > SCRUTINEERS_MAX:
-        raise Invalid(_l("At most %(n)s scrutineers.", n=SCRUTINEERS_MAX), field="scrutineers")
-    tally = _record_for(db, poll)
-    for slot, account, held in ((1, first, tally.teller1_user_id),
-                                (2, second, tally.teller2_user_id)):
-        if held is not None and (account is None or account.id != held) \
-                and _slot_entries(db, poll, slot):
-            raise Conflict(_l("%(slot)s has already entered ballots: the slot keeps its "
-                              "account.", slot=slot_label(slot)), field=f"teller{slot}")
-    tally.teller1_user_id = first.id if first else None
-    tally.teller2_user_id = second.id if second else None
-    tally.scrutineer_user_id = scrutineer.id if scrutineer else None
-    tally.teller1_name = first.display_name[:NAME_MAX] if first else None
-    tally.teller2_name = second.display_name[:NAME_MAX] if second else None
-    tally.scrutineers = names
-    db.flush()
-    record(db, actor, "paper.officials", "poll", poll.id,
-           tellers=[tally.teller1_name, tally.teller2_name],
-           teller_accounts=[first.username if first else None,
-                            second.username if second else None],
-           scrutineer_account=scrutineer.username if scrutineer else None, scrutineers=names)
     return tally
 
 
@@ -374,7 +299,7 @@ def enter_ballot(db: Session, actor, poll_id: int, teller: int, number: int,
     """One teller's reading of ballot `number`; entering it again replaces the reading (the
     old one stays on the audit log)."""
     poll = get_poll(db, poll_id)
-    _writable(poll, closed_only=True)
+    require_writable(poll, closed_only=True)
     if teller not in TELLER_SLOTS:
         raise Invalid(_l("The teller must be 1 or 2."), field="teller")
     tally = paper_record(db, poll)
@@ -423,7 +348,7 @@ def resolve(db: Session, actor, poll_id: int, number: int, marks) -> Resolved:
     has confirmed the same one, both entries become it. The scrutineer settles it at once.
     Nobody else can: one person alone never decides what a disputed ballot says."""
     poll = get_poll(db, poll_id)
-    _writable(poll, closed_only=True)
+    require_writable(poll, closed_only=True)
     # Locked: two tellers confirming at the same moment must see each other's confirmation.
     tally = db.get(PaperTally, poll.id, with_for_update=True, populate_existing=True)
     role = resolver_role(tally, actor)
@@ -465,7 +390,7 @@ def withdraw_last(db: Session, actor, poll_id: int, reason: str) -> int:
     one too many can be corrected (then the number returned can be lowered). Only the
     scrutineer, with a reason; the readings taken back stay on the audit log."""
     poll = get_poll(db, poll_id)
-    _writable(poll, closed_only=True)
+    require_writable(poll, closed_only=True)
     tally = db.get(PaperTally, poll.id, with_for_update=True, populate_existing=True)
     if resolver_role(tally, actor) != "scrutineer":
         raise Forbidden(_l("Only the scrutineer's account can take back an entered ballot."))

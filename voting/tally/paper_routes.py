@@ -22,7 +22,7 @@ from voting.ballots.models import Poll
 from voting.core.edge import committed
 from voting.core.forms import show_error
 from voting.errors import Conflict, DomainError, Forbidden, Invalid
-from voting.tally import paper
+from voting.tally import paper, paper_tellers
 from voting.tally.paper_models import TELLER_SLOTS
 from voting.tally.blueprint import bp
 
@@ -165,7 +165,8 @@ def _render_paper(poll: Poll, counts_form=None, officials_form=None,
     if counts_form is None:
         counts_form = CountsForm(formdata=None, obj=tally)
     if officials_form is None:
-        officials_form = OfficialsForm(formdata=None).with_accounts(paper.teller_accounts(s))
+        officials_form = OfficialsForm(formdata=None).with_accounts(
+            paper_tellers.teller_accounts(s))
         if tally is not None:
             officials_form.teller1.data = tally.teller1_user_id
             officials_form.teller2.data = tally.teller2_user_id
@@ -214,13 +215,13 @@ def paper_counts(poll_id: int):
 def paper_officials(poll_id: int):
     s = db.session()
     poll = _paper_poll(poll_id)
-    form = OfficialsForm().with_accounts(paper.teller_accounts(s))
+    form = OfficialsForm().with_accounts(paper_tellers.teller_accounts(s))
     if form.validate_on_submit():
         with committed(show=False) as done:
-            paper.set_tellers(s, current_user, poll.id, teller1_user_id=form.teller1.data,
-                              teller2_user_id=form.teller2.data,
-                              scrutineer_user_id=form.scrutineer.data,
-                              scrutineers=NAME_SEPARATORS.split(form.scrutineers.data or ""))
+            paper_tellers.set_tellers(
+                s, current_user, poll.id, teller1_user_id=form.teller1.data,
+                teller2_user_id=form.teller2.data, scrutineer_user_id=form.scrutineer.data,
+                scrutineers=NAME_SEPARATORS.split(form.scrutineers.data or ""))
         if done.ok:
             flash(_("Tellers and scrutineers saved."), "success")
             return redirect(url_for(".paper_page", poll_id=poll.id))

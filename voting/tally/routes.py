@@ -21,7 +21,7 @@ from voting.ballots import services as ballots
 from voting.ballots.models import Poll
 from voting.core.edge import committed
 from voting.errors import Conflict
-from voting.tally import keys, services
+from voting.tally import announcement as announcements, keys, replacements, services
 from voting.tally.blueprint import bp
 from voting.tally.forms import ActionForm, OfficialsForm, ReplacementForm, lines
 
@@ -35,15 +35,15 @@ COUNT_STATUSES = ("closed", "tallied", "published")
 @bp.get("/results/")
 def results():
     return render_template("tally/results.html",
-                           results=services.published_results(db.session()))
+                           results=announcements.published_results(db.session()))
 
 
 @bp.get("/results/<int:poll_id>")
 def announcement(poll_id: int):
     s = db.session()
-    chain = services.announcement(s, poll_id)
+    chain = announcements.announcement(s, poll_id)
     return render_template("tally/announcement.html", chain=chain,
-                           elected=services.finally_elected(chain))
+                           elected=announcements.finally_elected(chain))
 
 
 @bp.get("/results/keys")
@@ -93,8 +93,8 @@ def _render_count(poll: Poll, form: OfficialsForm | None = None, status: int = 2
     return render_template("tally/count.html", poll=poll, result=result, form=form,
                            action=ActionForm(), officials=names,
                            replacement_form=replacement_form or ReplacementForm(formdata=None),
-                           replacements=services.replacements(s, poll.id),
-                           replaceable=poll.status in services.REPLACEABLE_STATUSES,
+                           replacements=replacements.replacements(s, poll.id),
+                           replaceable=poll.status in replacements.REPLACEABLE_STATUSES,
                            runoffs=services.runoffs_of(s, poll.id)), status
 
 
@@ -130,7 +130,7 @@ def add_replacement(poll_id: int):
     form = ReplacementForm()
     if form.validate_on_submit():
         with committed(form) as done:
-            services.record_replacement(s, current_user, poll_id=poll.id,
+            replacements.record_replacement(s, current_user, poll_id=poll.id,
                                         number=form.number.data, reason=form.reason.data)
         if done.ok:
             flash(_("The replacement paper ballot is recorded."), "success")
@@ -191,4 +191,4 @@ def runoff(poll_id: int):
 
 @bp.context_processor
 def _helpers():
-    return {"result_rows": services.result_rows}
+    return {"result_rows": announcements.result_rows}

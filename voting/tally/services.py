@@ -24,14 +24,14 @@ from voting.crypto.encoding import canonical_json
 from voting.db import get_one, utcnow
 from voting.errors import Conflict, Invalid
 from voting.sessions import attendance
-from voting.sessions.models import Attendance, CongressSession, Deputy
+from voting.sessions.models import CongressSession
 from voting.ballots import services as ballot_services
 from voting.tally import board, keys, paper
-from voting.tally.models import BallotReplacement, CountOfficials, PollResult
+from voting.tally.models import CountOfficials, PollResult
+from voting.tally.replacements import replacements
 
 MAX_OFFICIALS = 30
 MAX_NAME = 40
-MAX_REASON = 200
 
 
 def get_poll(db: Session, poll_id: int, *, for_update: bool = False) -> Poll:
@@ -134,77 +134,6 @@ def _turnout(db: Session, poll: Poll) -> tuple[int, int, int]:
         return poll.eligible_at_close, poll.present_at_close, tokens
     q = attendance.quorum(db, db.get(CongressSession, poll.session_id))  # closed before the snapshot was kept
     return q.expected, q.present, tokens
-
-
-# ---- replacements ------------------------------------------------------------------------------
-
-REPLACEABLE_STATUSES = ("open", "closed")
-
-
-def replacements(db: Session, poll_id: int) -> list[dict]:
-    """The deputies given a paper ballot in place of their token, as the result lists them:
-    {number, name}, sorted by roster number (no trace of the order they were recorded in)."""
-    rows = db.execute(select(Deputy.number, Deputy.name)
-                      .join(BallotReplacement, BallotReplacement.deputy_id == Deputy.id)
-                      .where(BallotReplacement.poll_id == poll_id)).all()
-    return sorted(({"number": number, "name": name} for number, name in rows),
-                  key=lambda r: (r["number"], r["name"]))
-
-
-def record_replacement(db: Session, actor, *, poll_id: int, number: str,
-                       reason: str) -> BallotReplacement:
-    """Deputy `number` (checked in, holding a token) was given a paper ballot in its place:
-    their device was lost or broken. Once per deputy and poll, before the count; on the
-    audit log. Without this record the count refuses a paper ballot beyond those present."""
-    poll = get_poll(db, poll_id, for_update=True)
-    if poll.status not in REPLACEABLE_STATUSES:
-        raise Conflict(_l("A replacement can be recorded only while the poll is open or closed, "
-                          "before the count."), code="not_replaceable")
-    if not paper.takes_paper(poll):
-        raise Conflict(_l("Paper ballots are not available for this kind of poll."))
-    number = (number or "").strip()
-    reason = (reason or "").strip()
-    if not number:
-        raise Invalid(_l("Enter the deputy's number."), field="number")
-    if not reason:
-        raise Invalid(_l("Say why the deputy was given a paper ballot."), field="reason")
-    if len(reason) > MAX_REASON:
-        raise Invalid(_l("At most %(n)s characters.", n=MAX_REASON), field="reason")
-    session = db.get(CongressSession, poll.session_id)
-    deputy = db.scalar(select(Deputy).where(Deputy.congress_id == session.congress_id,
-                                            Deputy.number == number))
-    if deputy is None:
-        raise Invalid(_l("No deputy of this congress has the number %(number)s.", number=number),
-                      field="number")
-    present = db.scalar(select(Attendance.id).where(Attendance.session_id == session.id,
-                                                    Attendance.deputy_id == deputy.id))
-    if present is None:
-        raise Conflict(_l("%(name)s (%(number)s) is not checked in: a replacement is only for a "
-                          "deputy present.", name=deputy.name, number=deputy.number),
-                       field="number")
-    token = db.scalar(select(TokenIssuance.id).where(TokenIssuance.poll_id == poll.id,
-                                                     TokenIssuance.deputy_id == deputy.id))
-    if token is None:
-        raise Conflict(_l("%(name)s (%(number)s) was not issued a ballot token for this poll: "
-                          "they need an ordinary paper ballot, not a replacement.",
-                          name=deputy.name, number=deputy.number), field="number")
-    already = db.scalar(select(BallotReplacement.id).where(
-        BallotReplacement.poll_id == poll.id, BallotReplacement.deputy_id == deputy.id))
-    if already is not None:
-        raise Conflict(_l("%(name)s (%(number)s) has already been given a replacement paper "
-                          "ballot for this poll.", name=deputy.name, number=deputy.number),
-                       field="number", code="already_replaced")
-    row = BallotReplacement(poll_id=poll.id, deputy_id=deputy.id, reason=reason)
-    db.add(row)
-    try:
-        db.flush()
-    except IntegrityError as exc:  # recorded meanwhile by another request
-        raise Conflict(_l("%(name)s (%(number)s) has already been given a replacement paper "
-                          "ballot for this poll.", name=deputy.name, number=deputy.number),
-                       field="number", code="already_replaced") from exc
-    record(db, actor, "poll.replacement", "poll", poll.id, deputy_id=deputy.id,
-           number=deputy.number, reason=reason)
-    return row
 
 
 # ---- the turnout's arithmetic -------------------------------------------------------------------
@@ -403,69 +332,3 @@ def open_runoff(db: Session, actor, poll_id: int, *, key_bits: int = 3072) -> Po
     record(db, actor, "poll.runoff", "poll", poll.id, runoff_poll_id=runoff.id,
            reason=doc["runoff_reason"], seats=seats, candidates=doc["runoff_candidates"])
     return runoff
-
-
-# ---- the announcement -------------------------------------------------------------------------
-
-def published_results(db: Session) -> list[tuple[Poll, PollResult]]:
-    """Every published result whose poll is not a runoff (runoffs show with their first poll)."""
-    rows = db.execute(select(Poll, PollResult).join(PollResult, PollResult.poll_id == Poll.id)
-                      .where(Poll.status == "published", Poll.parent_id.is_(None))
-                      .order_by(Poll.id.desc()))
-    return [(p, r) for p, r in rows]
-
-
-def announcement(db: Session, poll_id: int) -> list[tuple[Poll, PollResult]]:
-    """The published result of a poll followed by those of its runoffs, runoff of runoff
-    included, in the order they were held."""
-    chain = [(get_poll(db, poll_id), get_result(db, poll_id, published=True))]
-    frontier = [poll_id]
-    while frontier:
-        children = db.execute(select(Poll, PollResult)
-                              .join(PollResult, PollResult.poll_id == Poll.id)
-                              .where(Poll.parent_id.in_(frontier), Poll.status == "published")
-                              .order_by(Poll.id)).all()
-        chain.extend((p, r) for p, r in children)
-        frontier = [p.id for p, _r in children]
-    return chain
-
-
-def finally_elected(chain: list[tuple[Poll, PollResult]]) -> list[dict]:
-    """Everyone elected over the first poll and its runoffs: {id, title, votes, poll_id}."""
-    elected = []
-    for poll, result in chain:
-        titles = {c["id"]: c["title"] for c in result.document["candidates"]}
-        for cid in result.document["elected"]:
-            elected.append({"id": cid, "title": titles[cid], "poll_id": poll.id,
-                            "votes": result.document["counts"][cid]})
-    return elected
-
-
-@dataclass(frozen=True)
-class Row:
-    rank: int
-    id: str
-    title: str
-    votes: int
-    against: int | None
-    abstain: int | None
-    outcome: str  # elected | tied | runoff | not_elected
-
-
-def result_rows(document: dict) -> list[Row]:
-    """Every candidate in rank order (votes descending, then the poll's order) with what
-    became of them."""
-    counts = document["counts"]
-    order = sorted(document["candidates"], key=lambda c: -counts[c["id"]])
-    elected, tied = set(document["elected"]), set(document["tied"])
-    runoff = set(document.get("runoff_candidates") or [])
-    rows = []
-    for c in order:
-        cid = c["id"]
-        outcome = ("elected" if cid in elected else "tied" if cid in tied
-                   else "runoff" if cid in runoff else "not_elected")
-        rows.append(Row(rank=1 + sum(1 for v in counts.values() if v > counts[cid]), id=cid,
-                        title=c["title"], votes=counts[cid],
-                        against=(document.get("against") or {}).get(cid),
-                        abstain=(document.get("abstain") or {}).get(cid), outcome=outcome))
-    return rows

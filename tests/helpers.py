@@ -1,0 +1,70 @@
+"""Plain helpers every test may import (the fixtures built on them live in tests/conftest.py):
+the database in a short request context, accounts and deputies, signing in through the API
+or in a browser, and the CSRF token of a page.
+
+Client tests arrange and inspect data inside `app_db(app)` blocks rather than through `dbs`:
+while `dbs` holds its app context, every request shares its `g`, and with it the signed-in
+user of whichever client went first.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from contextlib import contextmanager
+
+from sqlalchemy import select
+
+from tests.lazy_playwright import expect
+from voting import db
+from voting.auth.models import User
+from voting.sessions import roster
+
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+PASSWORD = "correct-horse"
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
+         "is_mobile": True, "has_touch": True}
+DESKTOP = {"viewport": {"width": 1280, "height": 900}}
+
+
+@contextmanager
+def app_db(app):
+    """A database session in a short request context (domain errors translate their message
+    for the request's locale); commits what the block did."""
+    with app.test_request_context():
+        s = db.session()
+        yield s
+        s.commit()
+
+
+def user(s, username: str) -> User:
+    return s.scalar(select(User).where(User.username == username))
+
+
+def add_deputies(s, actor, congress_id: int, n: int, *, start: int = 1,
+                 delegation: str | None = "道里区代表团"):
+    """n deputies numbered from `start`; returns [(deputy, password)]."""
+    return [roster.add_deputy(s, actor, congress_id=congress_id, name=f"代表{i:03d}",
+                              number=f"{i:03d}", delegation=delegation)
+            for i in range(start, start + n)]
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+
+
+def login(client, username, password=PASSWORD):
+    """Sign in through the JSON API; returns the CSRF token for later JSON POSTs."""
+    r = client.post("/api/v1/auth/login", json={"username": username, "password": password})
+    assert r.status_code == 200, r.get_data(as_text=True)
+    return r.get_json()["csrf_token"]
+
+
+def sign_in(page, base: str, username: str = "d001", password: str = PASSWORD) -> None:
+    """Sign in on the login page in a browser, and wait until the signed-in page is there."""
+    page.goto(f"{base}/login")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("button", name="退出")).to_be_visible()
