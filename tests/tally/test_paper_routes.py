@@ -284,3 +284,23 @@ def test_a_for_against_ballot_is_entered_mark_by_mark(app, client, sitting):
     assert entry.marks == {"c1": "for", "c2": "against"}
     r = client.get(_page(evaluation_id))
     assert r.status_code == 409 and "此类投票不使用纸质选票" in r.get_data(as_text=True)
+
+
+def test_only_the_scrutineer_is_offered_and_may_take_back_the_last_ballot(app, poll_id):
+    with app_db(app) as s:
+        paper.record_issued_returned(s, user(s, "clerk"), poll_id, 2, 2)
+        for number in (1, 2):
+            enter_both(s, None, poll_id, number, ["c1"])
+    t1, t1_csrf = _as(app, "t1")
+    assert "撤回最后录入的一张选票" not in t1.get(_page(poll_id)).get_data(as_text=True)
+    refused = t1.post(f"{_page(poll_id)}/withdraw", data={"reason": "多了一张",
+                                                        "csrf_token": t1_csrf})
+    assert refused.status_code == 403
+    scr, scr_csrf = _as(app, "scr")
+    assert "撤回最后录入的一张选票" in scr.get(_page(poll_id)).get_data(as_text=True)
+    done = scr.post(f"{_page(poll_id)}/withdraw", data={"reason": "票箱实有一张",
+                                                        "csrf_token": scr_csrf},
+                    follow_redirects=True)
+    assert "第 2 张选票已撤回" in done.get_data(as_text=True)
+    with app_db(app) as s:
+        assert sorted({e.number for e in s.scalars(select(PaperEntry))}) == [1]
