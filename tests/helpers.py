@@ -50,6 +50,25 @@ def add_deputies(s, actor, congress_id: int, n: int, *, start: int = 1,
             for i in range(start, start + n)]
 
 
+def add_staff(s, username: str) -> None:
+    """A secretariat account `username`, flushed (for tests of what a transaction keeps)."""
+    from voting.auth.services import create_user
+
+    create_user(s, username=username, password=PASSWORD, role="secretariat",
+                display_name=username)
+    s.flush()
+
+
+def stored_usernames(app) -> list[str]:
+    """The usernames in the database, as another connection sees them."""
+    with app.app_context():
+        s = db.new_session()
+        try:
+            return list(s.scalars(select(User.username).order_by(User.username)))
+        finally:
+            s.close()
+
+
 def csrf_of(html: str) -> str:
     return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
 

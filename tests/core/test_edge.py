@@ -11,10 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from wtforms import StringField
 
+from tests.helpers import add_staff, stored_usernames
 import voting
 from voting import db
 from voting.auth.models import User
-from voting.auth.services import create_user
 from voting.core.edge import committed, transaction
 from voting.errors import Conflict, Forbidden, Invalid, NotFound
 
@@ -23,29 +23,13 @@ class NameForm(FlaskForm):
     username = StringField()
 
 
-def _add(s, username: str) -> None:
-    create_user(s, username=username, password="correct-horse", role="secretariat",
-                display_name=username)
-    s.flush()
-
-
-def _stored(app) -> list[str]:
-    """The usernames in the database, as another connection sees them."""
-    with app.app_context():
-        s = db.new_session()
-        try:
-            return list(s.scalars(select(User.username).order_by(User.username)))
-        finally:
-            s.close()
-
-
 def test_a_block_that_succeeds_is_committed(app):
     with app.test_request_context():
         with committed() as done:
-            _add(db.session(), "alice")
+            add_staff(db.session(), "alice")
         assert done.ok and done.error is None
         assert get_flashed_messages() == []
-    assert _stored(app) == ["alice"]
+    assert stored_usernames(app) == ["alice"]
 
 
 @pytest.mark.parametrize("error, on_field, flashed", [
@@ -58,23 +42,23 @@ def test_a_domain_error_rolls_back_and_is_shown_on_its_field_or_on_top(
         form = NameForm(meta={"csrf": False})
         assert form.validate()  # as in a view: the service runs on a valid form
         with committed(form) as done:
-            _add(db.session(), "alice")
+            add_staff(db.session(), "alice")
             raise error
         assert not done.ok and done.error is error
         assert form.username.errors == on_field
         assert get_flashed_messages(with_categories=True) == flashed
         assert db.session().scalars(select(User)).all() == []  # the session goes on, clean
-    assert _stored(app) == []
+    assert stored_usernames(app) == []
 
 
 def test_a_view_may_show_the_error_itself(app):
     with app.test_request_context():
         with committed(show=False) as done:
-            _add(db.session(), "alice")
+            add_staff(db.session(), "alice")
             raise Conflict("投票已结束")
         assert str(done.error.message) == "投票已结束"
         assert get_flashed_messages() == []
-    assert _stored(app) == []
+    assert stored_usernames(app) == []
 
 
 @pytest.mark.parametrize("edge", [committed, transaction])
@@ -82,11 +66,11 @@ def test_an_unexpected_error_rolls_back_and_is_raised(app, edge):
     with app.test_request_context():
         with pytest.raises(RuntimeError, match="disk"):
             with edge():
-                _add(db.session(), "alice")
+                add_staff(db.session(), "alice")
                 raise RuntimeError("disk on fire")
         assert get_flashed_messages() == []
         assert db.session().scalars(select(User)).all() == []
-    assert _stored(app) == []
+    assert stored_usernames(app) == []
 
 
 @pytest.mark.parametrize("edge", [committed, transaction])
@@ -96,23 +80,23 @@ def test_a_failed_commit_rolls_back_and_is_raised(app, edge):
         with pytest.raises(IntegrityError):
             with edge():
                 s = db.session()
-                _add(s, "alice")
+                add_staff(s, "alice")
                 s.add(User(username="alice", password_hash="x", role="secretariat",
                            display_name="alice"))
         assert db.session().scalars(select(User)).all() == []  # rolled back: usable again
-    assert _stored(app) == []
+    assert stored_usernames(app) == []
 
 
 def test_transaction_commits_and_lets_a_domain_error_through(app):
     with app.test_request_context():
         with transaction() as s:
-            _add(s, "alice")
+            add_staff(s, "alice")
         with pytest.raises(Conflict):
             with transaction() as s:
-                _add(s, "bob")
+                add_staff(s, "bob")
                 raise Conflict("投票已结束")
         assert get_flashed_messages() == []
-    assert _stored(app) == ["alice"]
+    assert stored_usernames(app) == ["alice"]
 
 
 def test_a_domain_error_the_view_does_not_show_rolls_back_and_is_raised(app):
@@ -120,10 +104,10 @@ def test_a_domain_error_the_view_does_not_show_rolls_back_and_is_raised(app):
     with app.test_request_context():
         with pytest.raises(NotFound):
             with committed(raising=(NotFound, Forbidden)) as done:
-                _add(db.session(), "alice")
+                add_staff(db.session(), "alice")
                 raise NotFound("没有这位代表")
         assert done.error is None and get_flashed_messages() == []
-    assert _stored(app) == []
+    assert stored_usernames(app) == []
 
 
 def test_no_view_commits_by_hand():

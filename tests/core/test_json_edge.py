@@ -4,30 +4,16 @@ undoes everything and goes on to the error handlers."""
 
 import pytest
 from flask import jsonify
-from sqlalchemy import select
 
+from tests.helpers import add_staff, stored_usernames
 from voting import db
-from voting.auth.models import User
-from voting.auth.services import create_user
 from voting.core.edge import json_edge
 from voting.errors import Conflict, NotFound
 from voting.extensions import csrf
 
 
 def _add(username: str) -> None:
-    s = db.session()
-    create_user(s, username=username, password="correct-horse", role="secretariat",
-                display_name=username)
-    s.flush()
-
-
-def _stored(app) -> list[str]:
-    with app.app_context():
-        s = db.new_session()
-        try:
-            return list(s.scalars(select(User.username).order_by(User.username)))
-        finally:
-            s.close()
+    add_staff(db.session(), username)
 
 
 @pytest.fixture
@@ -59,20 +45,20 @@ def probe(app):
 def test_a_view_that_succeeds_is_committed_before_the_answer(app, probe):
     r = probe.post("/api/v1/_probe/ok")
     assert r.status_code == 200 and r.get_json() == {"ok": True}
-    assert _stored(app) == ["kept"]
+    assert stored_usernames(app) == ["kept"]
 
 
 def test_a_domain_error_rolls_back_and_answers_the_protocol_error(app, probe):
     r = probe.post("/api/v1/_probe/refused")
     assert r.status_code == Conflict.status
     assert r.get_json() == {"error": "already_counted", "message": "already counted"}
-    assert _stored(app) == []
+    assert stored_usernames(app) == []
 
 
 def test_any_other_error_rolls_back_and_reaches_the_error_handlers(app, probe):
     r = probe.post("/api/v1/_probe/broken")
     assert r.status_code == 500
-    assert _stored(app) == []
+    assert stored_usernames(app) == []
 
 
 def test_the_edge_keeps_the_view_and_its_status(app):

@@ -146,3 +146,14 @@ class Kind:
     def form_marks(self, poll, form):
         """The marks a paper-entry form (a werkzeug MultiDict) carries, as typed."""
         return form.getlist("choice")
+
+
+def seat_fields(outcome) -> dict:
+    """The result fields of a count that fills seats (selection, for/against): who is elected
+    or tied, and what a runoff would be about."""
+    return {"valid_ballots": outcome.valid, "invalid_ballots": outcome.invalid,
+            "threshold": outcome.threshold, "counts": dict(outcome.counts),
+            "elected": list(outcome.elected), "tied": list(outcome.tied),
+            "seats_left": outcome.seats_left,
+            "runoff_candidates": list(outcome.runoff_candidates),
+            "runoff_reason": outcome.runoff_reason}

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from voting.ballots.kinds.base import Kind, _l, bad_choices, bad_marks, known_ids, marks_object
+from voting.ballots.kinds.base import (Kind, _l, bad_choices, bad_marks, known_ids,
+                                       marks_object, seat_fields)
 from voting.tally import rules
 
 MARKS = (rules.FOR, rules.AGAINST, rules.ABSTAIN)
@@ -51,13 +52,8 @@ class ForAgainst(Kind):
             turnout)
 
     def outcome_fields(self, outcome) -> dict:
-        return {"valid_ballots": outcome.valid, "invalid_ballots": outcome.invalid,
-                "threshold": outcome.threshold, "counts": dict(outcome.counts),
-                "elected": list(outcome.elected), "tied": list(outcome.tied),
-                "seats_left": outcome.seats_left,
-                "runoff_candidates": list(outcome.runoff_candidates),
-                "runoff_reason": outcome.runoff_reason,
-                "against": dict(outcome.against), "abstain": dict(outcome.abstain)}
+        return {**seat_fields(outcome), "against": dict(outcome.against),
+                "abstain": dict(outcome.abstain)}
 
     def reading(self, poll, marks) -> dict:
         if not isinstance(marks, Mapping):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from voting.ballots.kinds.base import Kind, _l, bad_choices, bad_marks, known_ids
+from voting.ballots.kinds.base import Kind, _l, bad_choices, bad_marks, known_ids, seat_fields
 from voting.tally import rules
 
 
@@ -45,12 +45,7 @@ class Selection(Kind):
                                      turnout)
 
     def outcome_fields(self, outcome) -> dict:
-        return {"valid_ballots": outcome.valid, "invalid_ballots": outcome.invalid,
-                "threshold": outcome.threshold, "counts": dict(outcome.counts),
-                "elected": list(outcome.elected), "tied": list(outcome.tied),
-                "seats_left": outcome.seats_left,
-                "runoff_candidates": list(outcome.runoff_candidates),
-                "runoff_reason": outcome.runoff_reason}
+        return seat_fields(outcome)
 
     def reading(self, poll, marks) -> list[str]:
         if isinstance(marks, Mapping) or not isinstance(marks, Sequence):
