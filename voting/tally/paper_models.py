@@ -55,18 +55,16 @@ class PaperTally(Base):
             else None
 
 
-class PaperEntry(Base):
-    """Ballot `number` as teller `teller` read it: `marks` (selection: candidate ids;
-    for_against: {candidate id: mark}) or a `flag` (unreadable, blank), never both."""
+def _reading_checks() -> tuple[CheckConstraint, ...]:
+    """The checks of a row holding one teller's reading of one ballot."""
+    return (CheckConstraint(one_of("teller", TELLER_SLOTS), name="teller"),
+            CheckConstraint("number >= 1", name="number"),
+            CheckConstraint(f"flag IS NULL OR {one_of('flag', FLAGS)}", name="flag"),
+            CheckConstraint("(flag IS NULL) <> (marks IS NULL)", name="marks_or_flag"))
 
-    __tablename__ = "paper_entries"
-    __table_args__ = (
-        UniqueConstraint("poll_id", "teller", "number"),
-        CheckConstraint(one_of("teller", TELLER_SLOTS), name="teller"),
-        CheckConstraint("number >= 1", name="number"),
-        CheckConstraint(f"flag IS NULL OR {one_of('flag', FLAGS)}", name="flag"),
-        CheckConstraint("(flag IS NULL) <> (marks IS NULL)", name="marks_or_flag"),
-    )
+
+class _Reading:
+    """One teller's reading of ballot `number`: `marks` or a `flag`, never both."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id"))
@@ -76,23 +74,18 @@ class PaperEntry(Base):
     flag: Mapped[str | None] = mapped_column(String(20))
 
 
-class PaperResolution(Base):
+class PaperEntry(_Reading, Base):
+    """Ballot `number` as teller `teller` read it: `marks` (selection: candidate ids;
+    for_against: {candidate id: mark}) or a `flag` (unreadable, blank), never both."""
+
+    __tablename__ = "paper_entries"
+    __table_args__ = (UniqueConstraint("poll_id", "teller", "number"), *_reading_checks())
+
+
+class PaperResolution(_Reading, Base):
     """One slot teller's confirmation of how a disputed ballot reads. When both slots have
     confirmed the same reading it replaces both entries (and these rows go); a scrutineer's
     resolution needs no confirmation."""
 
     __tablename__ = "paper_resolutions"
-    __table_args__ = (
-        UniqueConstraint("poll_id", "number", "teller"),
-        CheckConstraint(one_of("teller", TELLER_SLOTS), name="teller"),
-        CheckConstraint("number >= 1", name="number"),
-        CheckConstraint(f"flag IS NULL OR {one_of('flag', FLAGS)}", name="flag"),
-        CheckConstraint("(flag IS NULL) <> (marks IS NULL)", name="marks_or_flag"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id"))
-    number: Mapped[int]
-    teller: Mapped[int]
-    marks: Mapped[list | dict | None] = mapped_column(JSON(none_as_null=True))
-    flag: Mapped[str | None] = mapped_column(String(20))
+    __table_args__ = (UniqueConstraint("poll_id", "number", "teller"), *_reading_checks())
