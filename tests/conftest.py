@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import text
 from werkzeug.serving import make_server
 
-from tests.helpers import DESKTOP, PASSWORD, PG_URL, PHONE, app_db, login, user
+from tests.helpers import HASH, DESKTOP, PASSWORD, PG_URL, PHONE, app_db, login, user
 from tests.polls import add_candidates, poll_via_services
 from voting import create_app, db
 from voting.crypto import blind_rsa
@@ -77,7 +77,8 @@ def make_user(app):
         with app.app_context():
             s = db.session()
             user = create_user(s, username=username, password=password, role=role,
-                               display_name=display_name or username)
+                               display_name=display_name or username,
+                               hash_method=app.config["PASSWORD_HASH_METHOD"])
             s.commit()
             return user.id
 
@@ -98,7 +99,7 @@ def clerk(app):
     from voting.auth.services import create_user
 
     with app_db(app) as s:
-        create_user(s, username="clerk", password=PASSWORD, role="secretariat",
+        create_user(s, hash_method=HASH, username="clerk", password=PASSWORD, role="secretariat",
                     display_name="秘书处")
 
 
@@ -124,7 +125,7 @@ def hall(app, sitting):
     congress_id, session_id = sitting
     with app_db(app) as s:
         actor = user(s, "clerk")
-        deputies = [roster.add_deputy(s, actor, congress_id=congress_id, name=f"代表{i}",
+        deputies = [roster.add_deputy(s, actor, hash_method=HASH, congress_id=congress_id, name=f"代表{i}",
                                       number=f"00{i}", delegation="道里区代表团",
                                       password=PASSWORD)[0] for i in (1, 2, 3, 4)]
         for d in deputies[:3]:

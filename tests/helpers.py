@@ -15,6 +15,8 @@ from contextlib import contextmanager
 
 from sqlalchemy import select
 
+from config import TestConfig
+
 from tests.lazy_playwright import expect
 from voting import db
 from voting.auth.models import User
@@ -22,6 +24,8 @@ from voting.sessions import roster
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 PASSWORD = "correct-horse"
+# The test configuration's password hashing (fast): what the request edge passes in production.
+HASH = TestConfig.PASSWORD_HASH_METHOD
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
          "is_mobile": True, "has_touch": True}
@@ -45,7 +49,7 @@ def user(s, username: str) -> User:
 def add_deputies(s, actor, congress_id: int, n: int, *, start: int = 1,
                  delegation: str | None = "道里区代表团"):
     """n deputies numbered from `start`; returns [(deputy, password)]."""
-    return [roster.add_deputy(s, actor, congress_id=congress_id, name=f"代表{i:03d}",
+    return [roster.add_deputy(s, actor, hash_method=HASH, congress_id=congress_id, name=f"代表{i:03d}",
                               number=f"{i:03d}", delegation=delegation)
             for i in range(start, start + n)]
 
@@ -54,7 +58,7 @@ def add_staff(s, username: str) -> None:
     """A secretariat account `username`, flushed (for tests of what a transaction keeps)."""
     from voting.auth.services import create_user
 
-    create_user(s, username=username, password=PASSWORD, role="secretariat",
+    create_user(s, hash_method=HASH, username=username, password=PASSWORD, role="secretariat",
                 display_name=username)
     s.flush()
 

@@ -55,9 +55,10 @@ def _staff(s) -> tuple[User, str]:
     user = s.scalar(select(User).where(User.username == STAFF_USERNAME))
     if user is None:
         user = create_user(s, username=STAFF_USERNAME, password=password,
-                           role=Role.SECRETARIAT.value, display_name="秘书处")
+                           role=Role.SECRETARIAT.value, display_name="秘书处",
+                           hash_method=current_app.config["PASSWORD_HASH_METHOD"])
     else:
-        set_password(user, password)
+        set_password(user, password, hash_method=current_app.config["PASSWORD_HASH_METHOD"])
     return user, password
 
 
@@ -99,7 +100,8 @@ def demo_command(deputies: int, credentials: str):
         session = congresses.create_session(s, staff, congress_id=congress.id, name=SESSION,
                                             year=YEAR)
         issued = roster_import.import_roster(s, staff, congress_id=congress.id,
-                                             filename="demo-roster.csv", data=_roster_csv(deputies))
+                                             filename="demo-roster.csv", data=_roster_csv(deputies),
+                                             hash_method=current_app.config["PASSWORD_HASH_METHOD"])
         for credential in issued:
             attendance.check_in(s, staff, session_id=session.id, deputy_id=credential.deputy.id,
                                 by_desk=True)

@@ -1,6 +1,6 @@
 from flask_login import current_user
 
-from tests.helpers import login
+from tests.helpers import HASH, login
 from voting import db
 from voting.auth.models import User
 from voting.auth.services import set_password
@@ -67,7 +67,7 @@ def test_password_change_signs_out_old_sessions(app, client, make_user):
     assert client.get("/api/v1/auth/me").status_code == 200
     with app.app_context():
         s = db.session()
-        set_password(s.get(User, uid), "another-password")
+        set_password(s.get(User, uid), "another-password", hash_method=HASH)
         s.commit()
     assert client.get("/api/v1/auth/me").status_code == 401
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select, update
 
 import config
-from tests.helpers import login
+from tests.helpers import HASH, login
 from voting import create_app, db
 from voting.auth.models import LoginSession, User
 from voting.auth.services import set_password
@@ -135,7 +135,7 @@ def test_new_password_ends_every_session_of_the_user(app, make_user):
     login(tablet, "alice")
     with app.app_context():
         s = db.session()
-        set_password(s.get(User, uid), "another-password")
+        set_password(s.get(User, uid), "another-password", hash_method=HASH)
         s.commit()
     assert _me(phone) is None and _me(tablet) is None
     assert all(row.ended_at is not None for row in _rows(app))

@@ -178,8 +178,8 @@ def test_unknown_user_is_checked_against_a_hash_of_the_configured_method(app, mo
                         lambda pwhash, password: checked.append(pwhash) or real_check(pwhash, password))
     with app.app_context():
         s = db.session()
-        assert services.authenticate(s, "nobody", "some-password") is None
-        assert services.authenticate(s, "alice", "some-password") is None
+        assert services.authenticate(s, "nobody", "some-password", method=method) is None
+        assert services.authenticate(s, "alice", "some-password", method=method) is None
     unknown, known = checked
     # Same method and parameters (everything before the salt) as a real hash, so the same time.
     real = generate_password_hash("x", method=method)

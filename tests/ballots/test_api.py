@@ -7,7 +7,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 from sqlalchemy import func, select
 
-from tests.helpers import PASSWORD, app_db, login, user
+from tests.helpers import HASH, PASSWORD, app_db, login, user
 from tests.polls import Voter, close, get_token, poll_via_services, signed_voter
 from voting.ballots.models import Ballot, TokenIssuance
 from voting.crypto.encoding import b64url_decode, b64url_encode
@@ -97,7 +97,7 @@ def test_token_refused_to_a_deputy_of_another_congress(app, client, hall):
     with app_db(app) as s:
         actor = user(s, "clerk")
         other = congresses.create_congress(s, actor, name="另一届人民代表大会", term=15)
-        deputy, _ = roster.add_deputy(s, actor, congress_id=other.id, name="外人",
+        deputy, _ = roster.add_deputy(s, actor, hash_method=HASH, congress_id=other.id, name="外人",
                                       number="900", delegation=None, username="outsider",
                                       password=PASSWORD)
     csrf = login(client, "outsider", PASSWORD)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from tests.lazy_playwright import expect
 
-from tests.helpers import app_db, sign_in, user
+from tests.helpers import HASH, app_db, sign_in, user
 from tests.polls import add_candidates
 from voting.sessions import attendance, roster
 
@@ -20,7 +20,7 @@ def test_create_open_and_close_a_poll(page, app, live_server, sitting):
     congress_id, session_id = sitting
     with app_db(app) as s:
         actor = user(s, "clerk")
-        deputy, _ = roster.add_deputy(s, actor, congress_id=congress_id, name="代表1",
+        deputy, _ = roster.add_deputy(s, actor, hash_method=HASH, congress_id=congress_id, name="代表1",
                                       number="001", delegation=None)
         attendance.check_in(s, actor, session_id=session_id, deputy_id=deputy.id, by_desk=True)
         add_candidates(s)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from tests.helpers import app_db, csrf_of, login
+from tests.helpers import HASH, app_db, csrf_of, login
 from tests.polls import add_candidates, signed_voter
 from voting.ballots import services
 from voting.ballots.models import Poll
@@ -77,7 +77,7 @@ def test_bad_rules_keep_what_was_typed(app, sitting):
 def test_open_refused_without_quorum_with_a_clear_message(app, sitting):
     congress_id, session_id = sitting
     with app_db(app) as s:
-        roster.add_deputy(s, "cli", congress_id=congress_id, name="代表1", number="001",
+        roster.add_deputy(s, "cli", hash_method=HASH, congress_id=congress_id, name="代表1", number="001",
                           delegation=None)
         projects = add_candidates(s)
         poll = services.create_poll(s, "cli", session_id=session_id, title="票决",

@@ -26,7 +26,7 @@ import pytest
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
-from tests.helpers import PASSWORD, app_db, csrf_of, user
+from tests.helpers import HASH, PASSWORD, app_db, csrf_of, user
 from tests.polls import Voter, add_candidates, poll_via_services
 from voting.ballots import services
 from voting.ballots.models import Ballot, PollKey, TokenIssuance
@@ -142,7 +142,7 @@ def _vote(app, live_server, monkeypatch):
         sitting = congresses.create_session(s, clerk, congress_id=congress.id,
                                             name="第二次会议", year=2023)
         for i in range(1, DEPUTIES + 1):
-            deputy, _ = roster.add_deputy(s, clerk, congress_id=congress.id,
+            deputy, _ = roster.add_deputy(s, clerk, hash_method=HASH, congress_id=congress.id,
                                           name=f"代表{i}", number=f"00{i}",
                                           delegation="道里区代表团", password=PASSWORD)
             attendance.check_in(s, clerk, session_id=sitting.id, deputy_id=deputy.id,

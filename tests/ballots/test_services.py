@@ -8,7 +8,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from sqlalchemy import select, text
 
-from tests.helpers import app_db, user
+from tests.helpers import HASH, app_db, user
 from tests.polls import add_candidates, close, poll_via_services
 from voting.audit.models import AuditEntry
 from voting.ballots import services
@@ -78,7 +78,7 @@ def test_open_refused_without_quorum(app, sitting):
     congress_id, session_id = sitting
     with app_db(app) as s:
         actor = user(s, "clerk")
-        deputies = [roster.add_deputy(s, actor, congress_id=congress_id, name=f"代表{i}",
+        deputies = [roster.add_deputy(s, actor, hash_method=HASH, congress_id=congress_id, name=f"代表{i}",
                                       number=f"{i:03d}", delegation=None)[0]
                     for i in range(1, 7)]
         for d in deputies[:3]:  # 3 of 6: short of two thirds (4 of 6 would be a quorum)

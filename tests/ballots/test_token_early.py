@@ -11,7 +11,7 @@ import pytest
 from tests.lazy_playwright import expect
 from sqlalchemy import select
 
-from tests.helpers import PASSWORD, PHONE, app_db, login, sign_in, user
+from tests.helpers import HASH, PASSWORD, PHONE, app_db, login, sign_in, user
 from tests.polls import add_candidates, poll_via_services
 from voting.ballots import services as ballots
 from voting.ballots.models import TokenIssuance
@@ -27,7 +27,7 @@ def waiting_hall(app, sitting):
     congress_id, session_id = sitting
     with app_db(app) as s:
         actor = user(s, "clerk")
-        deputies = [roster.add_deputy(s, actor, congress_id=congress_id, name=f"代表{i}",
+        deputies = [roster.add_deputy(s, actor, hash_method=HASH, congress_id=congress_id, name=f"代表{i}",
                                       number=f"00{i}", delegation="道里区代表团",
                                       password=PASSWORD)[0] for i in (1, 2, 3, 4)]
         for d in deputies[1:]:

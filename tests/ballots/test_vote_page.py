@@ -11,7 +11,7 @@ import pytest
 from tests.lazy_playwright import expect
 from sqlalchemy import select
 
-from tests.helpers import PASSWORD, app_db, login, sign_in, user
+from tests.helpers import HASH, PASSWORD, app_db, login, sign_in, user
 from tests.polls import close, poll_via_services
 from voting.ballots import services as ballots
 from voting.ballots.models import Poll, PollCandidate
@@ -51,7 +51,7 @@ def hall(app, sitting):
     with app_db(app) as s:
         actor = user(s, "clerk")
         for i in (1, 2, 3, 4):
-            d, _ = roster.add_deputy(s, actor, congress_id=congress_id, name=f"代表{i}",
+            d, _ = roster.add_deputy(s, actor, hash_method=HASH, congress_id=congress_id, name=f"代表{i}",
                                      number=f"00{i}", delegation="道里区代表团",
                                      password=PASSWORD)
             if i != 3:
@@ -241,7 +241,7 @@ def test_for_against_poll(app, page, live_server, sitting):
     congress_id, session_id = sitting
     with app_db(app) as s:
         actor = user(s, "clerk")
-        d, _ = roster.add_deputy(s, actor, congress_id=congress_id, name="代表1", number="001",
+        d, _ = roster.add_deputy(s, actor, hash_method=HASH, congress_id=congress_id, name="代表1", number="001",
                                  delegation=None, password=PASSWORD)
         attendance.check_in(s, actor, session_id=session_id, deputy_id=d.id, by_desk=True)
     poll_id = full_poll(app, session_id, kind="for_against", candidates=4, max_choices=2,

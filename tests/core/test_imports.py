@@ -10,7 +10,7 @@ from flask_wtf.file import FileField, FileRequired
 from jinja2 import ChoiceLoader, DictLoader
 from sqlalchemy import select
 
-from tests.helpers import login
+from tests.helpers import HASH, login
 from tests.import_steps import confirm, upload
 from voting import db
 from voting.audit.services import record
@@ -51,7 +51,7 @@ def applying(state):
     def apply(s, actor, filename, data):
         preview = parse_table(read_rows(filename, data), COLUMNS)
         for row in preview.rows:
-            create_user(s, username=row["username"], password="correct-horse", role="teller",
+            create_user(s, hash_method=HASH, username=row["username"], password="correct-horse", role="teller",
                         display_name=row["username"])
         s.flush()
         if state["refuse"]:

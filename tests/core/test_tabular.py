@@ -5,6 +5,7 @@ import pytest
 from flask_babel import force_locale
 from openpyxl import Workbook, load_workbook
 
+from tests.helpers import HASH
 from voting.core.tabular import (Column, export_csv, export_xlsx, parse_decimal, parse_int,
                                  parse_table, read_rows)
 from voting.errors import Invalid
@@ -112,7 +113,7 @@ def test_project_titles_survive_export_and_reimport(app, fmt):
     titles = ["=1+1", "+86 热线 12345 服务提升"]
     with app.test_request_context():
         s = db.session()
-        actor = create_user(s, username="clerk", password="correct-horse", role="secretariat",
+        actor = create_user(s, hash_method=HASH, username="clerk", password="correct-horse", role="secretariat",
                             display_name="秘书处")
         ids = [projects.create_project(s, actor, values_svc.ProjectValues(title=t, year=2024)).id
                for t in titles]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import app_db
+from tests.helpers import HASH, app_db
 from voting.i18n import local_time_text
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -87,7 +87,7 @@ def test_recorded_round_shows_beijing_time(app, client):
     event.listen(models.ScreeningRound, "before_insert", stamp)
     try:
         with app_db(app) as s:
-            actor = create_user(s, username="clerk", password="correct-horse",
+            actor = create_user(s, hash_method=HASH, username="clerk", password="correct-horse",
                                 role="secretariat", display_name="秘书处")
             ids = [projects.create_project(s, actor, values.ProjectValues(title=t, year=2024)).id
                    for t in ("项目1", "项目2")]

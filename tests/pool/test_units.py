@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from tests.helpers import app_db, user
+from tests.helpers import HASH, app_db, user
 from tests.pool.helpers import screen, values
 from voting.audit.models import AuditEntry
 from voting.auth.services import create_user
@@ -119,7 +119,7 @@ def test_demo_pool_links_the_seed_units_to_their_projects(app, clerk):
 
 def test_attach_only_unit_role_users_and_audit_it(app, clerk):
     with app_db(app) as s:
-        create_user(s, username="jyt", password="correct-horse", role="unit", display_name="教育厅")
+        create_user(s, hash_method=HASH, username="jyt", password="correct-horse", role="unit", display_name="教育厅")
         pid = projects.create_project(s, user(s, "clerk"), values(
             "新建学校", responsible_units=["省教育厅"])).id
         other = projects.create_project(s, user(s, "clerk"), values(

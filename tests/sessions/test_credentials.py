@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from tests.helpers import add_deputies, app_db, login, user
+from tests.helpers import HASH, add_deputies, app_db, login, user
 from voting.audit.models import AuditEntry
 from voting.auth.models import User
 from voting.db import utcnow
@@ -69,7 +69,7 @@ def test_reset_invalidates_old_password_session_and_qr_link(app, sitting):
     login(phone, username, old_password)
     assert _me(phone) == username
     with app_db(app) as s:
-        cred, = credentials.reset_credentials(s, user(s, "clerk"), deputy_ids=[deputy_id])
+        cred, = credentials.reset_credentials(s, user(s, "clerk"), hash_method=HASH, deputy_ids=[deputy_id])
         new_password, new_token = cred.password, cred.login_token
     assert new_password != old_password and new_token != old_token
     assert _me(phone) is None  # the old session is signed out

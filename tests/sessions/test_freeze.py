@@ -7,7 +7,7 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from tests.helpers import add_deputies, app_db, csrf_of, login, user
+from tests.helpers import HASH, add_deputies, app_db, csrf_of, login, user
 from tests.polls import poll_in_database
 from voting.audit.models import AuditEntry
 from voting.auth.models import User
@@ -67,18 +67,18 @@ def test_every_roster_change_is_refused_while_a_poll_is_open(app, frozen):
         clerk = user(s, "clerk")
         before = _audit_count(s)
         hashes = {d.id: d.user.password_hash for d in s.scalars(select(Deputy))}
-        message = _refused(lambda: roster.add_deputy(s, clerk, congress_id=congress_id,
+        message = _refused(lambda: roster.add_deputy(s, clerk, hash_method=HASH, congress_id=congress_id,
                                                      name="新代表", number="900",
                                                      delegation=None))
         assert "冻结" in str(message.message)
         _refused(lambda: roster.update_deputy(s, clerk, deputy_id=second, name="改名",
                                               number="002", delegation=None))
         _refused(lambda: roster.set_deputy_active(s, clerk, deputy_id=second, active=False))
-        _refused(lambda: credentials.reset_credentials(s, clerk, deputy_ids=[second]))
+        _refused(lambda: credentials.reset_credentials(s, clerk, hash_method=HASH, deputy_ids=[second]))
         _refused(lambda: credentials.deputies_to_reset(s, [second]))
         _refused(lambda: credentials.issue_login_link(s, s.get(Deputy, third).user_id))
         _refused(lambda: roster_import.check_roster(s, congress_id, "r.csv", ROSTER_CSV))
-        _refused(lambda: roster_import.import_roster(s, clerk, congress_id=congress_id,
+        _refused(lambda: roster_import.import_roster(s, clerk, hash_method=HASH, congress_id=congress_id,
                                                      filename="r.csv", data=ROSTER_CSV))
         s.flush()
         assert s.scalar(select(func.count(Deputy.id))) == 3
@@ -106,7 +106,7 @@ def test_a_poll_of_another_session_of_the_congress_freezes_the_roster(app, sitti
         other = congresses.create_session(s, clerk, congress_id=congress_id, name="第三次会议",
                                           year=2024)
         _poll(s, other.id, title="另一会议的票决")
-        _refused(lambda: roster.add_deputy(s, clerk, congress_id=congress_id, name="新代表",
+        _refused(lambda: roster.add_deputy(s, clerk, hash_method=HASH, congress_id=congress_id, name="新代表",
                                            number="900", delegation=None), "另一会议的票决")
 
 
@@ -114,9 +114,9 @@ def test_another_congress_is_not_frozen(app, frozen):
     with app_db(app) as s:
         clerk = user(s, "clerk")
         elsewhere = congresses.create_congress(s, clerk, name="道里区第十八届人民代表大会", term=18)
-        deputy, _ = roster.add_deputy(s, clerk, congress_id=elsewhere.id, name="区代表",
+        deputy, _ = roster.add_deputy(s, clerk, hash_method=HASH, congress_id=elsewhere.id, name="区代表",
                                       number="001", delegation=None)
-        assert credentials.reset_credentials(s, clerk, deputy_ids=[deputy.id])
+        assert credentials.reset_credentials(s, clerk, hash_method=HASH, deputy_ids=[deputy.id])
 
 
 @pytest.mark.parametrize("status", ["draft", "closed", "tallied", "published"])
@@ -125,11 +125,11 @@ def test_only_an_open_poll_freezes(app, sitting, status):
     with app_db(app) as s:
         clerk = user(s, "clerk")
         _poll(s, session_id, status=status)
-        deputy, _ = roster.add_deputy(s, clerk, congress_id=congress_id, name="新代表",
+        deputy, _ = roster.add_deputy(s, clerk, hash_method=HASH, congress_id=congress_id, name="新代表",
                                       number="900", delegation=None)
         roster.update_deputy(s, clerk, deputy_id=deputy.id, name="新代表", number="901",
                              delegation=None)
-        assert credentials.reset_credentials(s, clerk, deputy_ids=[deputy.id])
+        assert credentials.reset_credentials(s, clerk, hash_method=HASH, deputy_ids=[deputy.id])
         attendance.check_in(s, clerk, session_id=session_id, deputy_id=deputy.id, by_desk=True)
         assert attendance.is_checked_in(s, session_id, deputy.id)
 
@@ -169,7 +169,7 @@ def test_the_freeze_ends_when_the_poll_closes(app, frozen):
         clerk = user(s, "clerk")
         attendance.check_in(s, clerk, session_id=frozen["session_id"],
                             deputy_id=frozen["deputies"][1], by_desk=True)
-        assert credentials.reset_credentials(s, clerk, deputy_ids=[frozen["deputies"][1]])
+        assert credentials.reset_credentials(s, clerk, hash_method=HASH, deputy_ids=[frozen["deputies"][1]])
 
 
 def test_refusal_in_english(app, frozen):
@@ -178,7 +178,7 @@ def test_refusal_in_english(app, frozen):
     with app.test_request_context("/?lang=en"):
         s = db.session()
         with pytest.raises(Conflict) as exc:
-            roster.add_deputy(s, user(s, "clerk"), congress_id=frozen["congress_id"],
+            roster.add_deputy(s, user(s, "clerk"), hash_method=HASH, congress_id=frozen["congress_id"],
                               name="新代表", number="900", delegation=None)
         text = str(exc.value.message)
         assert text.startswith("The roster is frozen while the poll “" + TITLE), text

@@ -8,7 +8,7 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from tests.import_steps import confirm, upload
-from tests.helpers import add_deputies, app_db, user
+from tests.helpers import HASH, add_deputies, app_db, user
 from voting.audit.models import AuditEntry
 from voting.auth.models import User
 from voting.core.tabular import ImportRefused, read_rows
@@ -110,7 +110,7 @@ def test_row_errors_in_english(app, client, secretariat, roster_of_one):
 def test_service_refuses_the_whole_file(app, roster_of_one):
     with app_db(app) as s:
         with pytest.raises(ImportRefused) as exc:
-            roster_import.import_roster(s, user(s, "clerk"), congress_id=roster_of_one,
+            roster_import.import_roster(s, user(s, "clerk"), hash_method=HASH, congress_id=roster_of_one,
                                         filename="roster.csv", data=BAD.encode())
         assert [e.row for e in exc.value.errors] == [3, 4, 5, 6, 7]
     assert _deputy_count(app) == 1

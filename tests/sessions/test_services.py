@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import func, inspect, select
 
-from tests.helpers import add_deputies, app_db, user
+from tests.helpers import HASH, add_deputies, app_db, user
 from voting.audit.models import AuditEntry
 from voting.auth.services import authenticate
 from voting.errors import Conflict, Forbidden, Invalid
@@ -144,14 +144,14 @@ def test_add_deputy_makes_a_deputy_account_with_a_readable_password(app, sitting
     congress_id, _ = sitting
     with app_db(app) as s:
         clerk = user(s, "clerk")
-        deputy, password = roster.add_deputy(s, clerk, congress_id=congress_id, name=" 张三 ",
+        deputy, password = roster.add_deputy(s, clerk, hash_method=HASH, congress_id=congress_id, name=" 张三 ",
                                                 number="A-001", delegation="道里区代表团")
         assert len(password) == 10 and set(password) <= set(credentials.PASSWORD_ALPHABET)
         assert not set(password) & set("il1o0O")
         assert deputy.name == "张三" and deputy.delegation.name == "道里区代表团"
         assert deputy.user.username == "da001" and deputy.user.role == "deputy"
         assert password not in deputy.user.password_hash
-        assert authenticate(s, "da001", password).id == deputy.user_id
+        assert authenticate(s, "da001", password, method=HASH).id == deputy.user_id
         assert attendance.deputy_for_user(s, deputy.user_id, congress_id).id == deputy.id
         entry, = _audit(s, "deputy.add")
         assert entry.details["number"] == "A-001" and password not in str(entry.details)
@@ -161,17 +161,17 @@ def test_add_deputy_with_given_username_and_password(app, sitting):
     congress_id, _ = sitting
     with app_db(app) as s:
         clerk = user(s, "clerk")
-        deputy, password = roster.add_deputy(s, clerk, congress_id=congress_id, name="李四",
+        deputy, password = roster.add_deputy(s, clerk, hash_method=HASH, congress_id=congress_id, name="李四",
                                                 number="002", delegation=None,
                                                 username="lisi", password="long-enough")
         assert password == "long-enough" and deputy.delegation is None
-        assert authenticate(s, "lisi", "long-enough") is not None
+        assert authenticate(s, "lisi", "long-enough", method=HASH) is not None
         with pytest.raises(Invalid) as exc:
-            roster.add_deputy(s, clerk, congress_id=congress_id, name="王五", number="003",
+            roster.add_deputy(s, clerk, hash_method=HASH, congress_id=congress_id, name="王五", number="003",
                               delegation=None, password="short")
         assert exc.value.field == "password"
         with pytest.raises(Invalid) as exc:
-            roster.add_deputy(s, clerk, congress_id=congress_id, name="王五", number="003",
+            roster.add_deputy(s, clerk, hash_method=HASH, congress_id=congress_id, name="王五", number="003",
                               delegation=None, username="有 空格")
         assert exc.value.field == "username"
 
@@ -182,15 +182,15 @@ def test_numbers_are_unique_within_a_congress_and_usernames_everywhere(app, sitt
         clerk = user(s, "clerk")
         add_deputies(s, clerk, congress_id, 1)
         with pytest.raises(Conflict) as exc:
-            roster.add_deputy(s, clerk, congress_id=congress_id, name="另一人", number="001",
+            roster.add_deputy(s, clerk, hash_method=HASH, congress_id=congress_id, name="另一人", number="001",
                               delegation=None)
         assert exc.value.field == "number"
         with pytest.raises(Conflict) as exc:
-            roster.add_deputy(s, clerk, congress_id=congress_id, name="另一人", number="009",
+            roster.add_deputy(s, clerk, hash_method=HASH, congress_id=congress_id, name="另一人", number="009",
                               delegation=None, username="d001")
         assert exc.value.field == "username"
         other = congresses.create_congress(s, clerk, name="哈尔滨市第十七届人民代表大会", term=17)
-        deputy, _ = roster.add_deputy(s, clerk, congress_id=other.id, name="另一人",
+        deputy, _ = roster.add_deputy(s, clerk, hash_method=HASH, congress_id=other.id, name="另一人",
                                       number="001", delegation=None)
         assert deputy.user.username == "d001-2"
 

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from tests.helpers import app_db, user
+from tests.helpers import HASH, app_db, user
 from tests.polls import poll_in_database
 from voting import db
 from voting.audit.models import AuditEntry
@@ -36,7 +36,7 @@ def make_tellers(s) -> None:
     """Teller-role accounts t1 (张三), t2 (李四), scr (王五) and t4 (赵六)."""
     for username, name in TELLERS:
         if user(s, username) is None:
-            create_user(s, username=username, password="correct-horse", role="teller",
+            create_user(s, hash_method=HASH, username=username, password="correct-horse", role="teller",
                         display_name=name)
 
 

@@ -8,7 +8,7 @@ import json
 import pytest
 from sqlalchemy import select
 
-from tests.helpers import app_db, user
+from tests.helpers import HASH, app_db, user
 from tests.polls import cast, poll_in_database, roster
 from voting.audit.models import AuditEntry
 from voting.ballots.models import Ballot, Poll
@@ -184,7 +184,7 @@ def test_paper_ballots_join_the_count_once_reconciled(app, poll_key, sitting):
     with app_db(app) as s:
         clerk_ = user(s, "clerk")
         for username, name in (("t1", "赵六"), ("t2", "钱七")):
-            create_user(s, username=username, password="correct-horse", role="teller",
+            create_user(s, hash_method=HASH, username=username, password="correct-horse", role="teller",
                         display_name=name)
         s.flush()
         paper.record_issued_returned(s, clerk_, poll_id, 4, 4)

@@ -4,7 +4,7 @@ they can be given a slot on a poll's paper page."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -43,7 +43,7 @@ def create_account():
             issued = accounts.create_account(db.session(), current_user,
                                              username=form.username.data,
                                              display_name=form.display_name.data,
-                                             role=form.role.data)
+                                             role=form.role.data, hash_method=current_app.config["PASSWORD_HASH_METHOD"])
         if done.ok:
             return _page(issued=issued, status=201)
     return _page(form, status=422)
@@ -55,7 +55,8 @@ def reset_account(user_id: int):
     form = AccountActionForm()
     if form.validate_on_submit():
         with committed() as done:
-            issued = accounts.reset_password(db.session(), current_user, user_id)
+            issued = accounts.reset_password(db.session(), current_user, user_id,
+                                             hash_method=current_app.config["PASSWORD_HASH_METHOD"])
         if done.ok:
             return _page(issued=issued)
     return redirect(url_for(".accounts_page"))

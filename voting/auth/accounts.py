@@ -37,8 +37,8 @@ def _staff(db: Session, user_id: int) -> User:
     return user
 
 
-def create_account(db: Session, actor, *, username: str, display_name: str,
-                   role: str) -> tuple[User, str]:
+def create_account(db: Session, actor, *, username: str, display_name: str, role: str,
+                   hash_method: str) -> tuple[User, str]:
     """A new staff account with a generated password, returned once for the page to show."""
     if role not in STAFF_ROLES:
         raise Invalid(_l("Choose the secretariat, a teller or scrutineer, or a unit."),
@@ -50,17 +50,17 @@ def create_account(db: Session, actor, *, username: str, display_name: str,
         raise Invalid(_l("At most %(n)s characters.", n=NAME_MAX), field="display_name")
     password = generate_password()
     user = create_user(db, username=username, password=password, role=role,
-                       display_name=display_name)
+                       display_name=display_name, hash_method=hash_method)
     record(db, actor, "account.create", "user", user.id, username=user.username, role=role,
            display_name=user.display_name)
     return user, password
 
 
-def reset_password(db: Session, actor, user_id: int) -> tuple[User, str]:
+def reset_password(db: Session, actor, user_id: int, *, hash_method: str) -> tuple[User, str]:
     """A new generated password; every session of the old one ends."""
     user = _staff(db, user_id)
     password = generate_password()
-    set_password(user, password)
+    set_password(user, password, hash_method=hash_method)
     record(db, actor, "account.reset", "user", user.id, username=user.username)
     return user, password
 

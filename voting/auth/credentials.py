@@ -14,7 +14,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
@@ -47,19 +46,13 @@ def generate_password() -> str:
     return "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(PASSWORD_LENGTH))
 
 
-def hash_passwords(passwords: list[str]) -> list[str]:
+def hash_passwords(passwords: list[str], method: str) -> list[str]:
     """Hash in parallel threads (the KDF releases the GIL): at ~60 ms a hash, a roster of
     several hundred deputies would otherwise take half a minute."""
     if len(passwords) < 2:
-        return [hash_password(p) for p in passwords]
-    app = current_app._get_current_object()
-
-    def one(password: str) -> str:
-        with app.app_context():
-            return hash_password(password)
-
+        return [hash_password(p, method) for p in passwords]
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        return list(pool.map(one, passwords))
+        return list(pool.map(lambda p: hash_password(p, method), passwords))
 
 
 def _token_hash(token: str) -> str:
@@ -115,13 +108,14 @@ def deputies_to_reset(db: Session, deputy_ids: list[int]) -> list[Deputy]:
     return deputies
 
 
-def reset_credentials(db: Session, actor, *, deputy_ids: list[int]) -> list[Credential]:
+def reset_credentials(db: Session, actor, *, deputy_ids: list[int],
+                      hash_method: str) -> list[Credential]:
     """New password and QR link for each deputy; their old password, sessions and link stop
     working."""
     deputies = deputies_to_reset(db, deputy_ids)
     passwords = [generate_password() for _ in deputies]
     credentials = []
-    for deputy, password, hashed in zip(deputies, passwords, hash_passwords(passwords)):
+    for deputy, password, hashed in zip(deputies, passwords, hash_passwords(passwords, hash_method)):
         deputy.user.password_hash = hashed
         deputy.user.rotate_login_token()  # signs out every session of the old credential
         end_user_sessions(db, deputy.user_id)

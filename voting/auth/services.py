@@ -5,7 +5,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session, object_session
@@ -20,19 +19,19 @@ from voting.errors import Conflict, Invalid
 _DUMMY_HASHES: dict[str, str] = {}
 
 
-def hash_password(password: str) -> str:
-    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+def hash_password(password: str, method: str) -> str:
+    """`method` is the configured PASSWORD_HASH_METHOD, passed in by the request edge."""
+    return generate_password_hash(password, method=method)
 
 
-def dummy_hash() -> str:
-    method = current_app.config["PASSWORD_HASH_METHOD"]
+def dummy_hash(method: str) -> str:
     if method not in _DUMMY_HASHES:
         _DUMMY_HASHES[method] = generate_password_hash(secrets.token_urlsafe(16), method=method)
     return _DUMMY_HASHES[method]
 
 
-def authenticate(db: Session, username: str, password: str) -> User | None:
-    dummy = dummy_hash()  # made before the lookup, so even the first miss takes no longer
+def authenticate(db: Session, username: str, password: str, *, method: str) -> User | None:
+    dummy = dummy_hash(method)  # made before the lookup, so even the first miss takes no longer
     user = db.scalar(select(User).where(User.username == username.strip()))
     if user is None:
         check_password_hash(dummy, password)
@@ -42,7 +41,8 @@ def authenticate(db: Session, username: str, password: str) -> User | None:
     return user
 
 
-def create_user(db: Session, *, username: str, password: str, role: str, display_name: str) -> User:
+def create_user(db: Session, *, username: str, password: str, role: str, display_name: str,
+                hash_method: str) -> User:
     username = username.strip()
     if role not in ROLE_VALUES:
         raise Invalid(_l("Unknown role."), field="role")
@@ -52,17 +52,17 @@ def create_user(db: Session, *, username: str, password: str, role: str, display
         raise Invalid(_l("A password needs at least 8 characters."), field="password")
     if db.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(_l("The username %(name)s is taken.", name=username), field="username")
-    user = User(username=username, password_hash=hash_password(password), role=role,
+    user = User(username=username, password_hash=hash_password(password, hash_method), role=role,
                 display_name=display_name.strip() or username)
     db.add(user)
     db.flush()
     return user
 
 
-def set_password(user: User, password: str) -> None:
+def set_password(user: User, password: str, *, hash_method: str) -> None:
     """Set a new password and end every session that used the old credential (in the user's
     own database session)."""
-    user.password_hash = hash_password(password)
+    user.password_hash = hash_password(password, hash_method)
     user.rotate_login_token()
     end_user_sessions(object_session(user), user.id)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import request
+from flask import current_app, request
 from flask_babel import gettext as _
 
 from voting import db
@@ -25,7 +25,8 @@ def check_password(username: str, password: str) -> tuple[User | None, int]:
     wait = throttle.wait(address, username, device)
     if wait:
         return None, wait
-    user = authenticate(db.session(), username, password)
+    user = authenticate(db.session(), username, password,
+                        method=current_app.config["PASSWORD_HASH_METHOD"])
     if user is None:
         throttle.failed(address, username, device)
     return user, 0

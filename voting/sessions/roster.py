@@ -90,7 +90,7 @@ def _check_username(username: str | None) -> str | None:
 
 def add_deputy(db: Session, actor, *, congress_id: int, name: str, number: str,
                delegation: str | None, username: str | None = None,
-               password: str | None = None) -> tuple[Deputy, str]:
+               password: str | None = None, hash_method: str) -> tuple[Deputy, str]:
     """A deputy with a user account (role deputy); returns the plain password, generated
     unless given, for the credential slip."""
     congress = get_congress(db, congress_id)
@@ -109,7 +109,7 @@ def add_deputy(db: Session, actor, *, congress_id: int, name: str, number: str,
     username = username or generate_username(db, number, set())
     password = password or generate_password()
     deputy = new_deputy(db, congress.id, name=name, number=number, delegation=delegation,
-                         username=username, password_hash=hash_password(password))
+                         username=username, password_hash=hash_password(password, hash_method))
     record(db, actor, "deputy.add", "deputy", deputy.id, congress_id=congress.id, number=number,
            name=name, delegation=delegation, username=username)
     return deputy, password

@@ -90,14 +90,14 @@ def check_roster(db: Session, congress_id: int, filename: str, data: bytes) -> R
     return preview
 
 
-def import_roster(db: Session, actor, *, congress_id: int, filename: str,
-                  data: bytes) -> list[Credential]:
+def import_roster(db: Session, actor, *, congress_id: int, filename: str, data: bytes,
+                  hash_method: str) -> list[Credential]:
     """All rows or none: any problem raises ImportRefused listing every one of them."""
     preview = check_roster(db, congress_id, filename, data)
     preview.refuse_unless_ok()
     passwords = [generate_password() for _ in preview.rows]
     credentials = []
-    for row, password, hashed in zip(preview.rows, passwords, hash_passwords(passwords)):
+    for row, password, hashed in zip(preview.rows, passwords, hash_passwords(passwords, hash_method)):
         deputy = new_deputy(db, congress_id, name=row["name"], number=row["number"],
                              delegation=row.get("delegation"), username=row["username"],
                              password_hash=hashed)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 
 import segno
-from flask import (Blueprint, Response, abort, flash, make_response, redirect, render_template,
-                   request, url_for)
+from flask import (Blueprint, Response, abort, current_app, flash, make_response, redirect,
+                   render_template, request, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -242,7 +242,7 @@ def new_deputy(congress_id: int):
             deputy, password = roster_svc.add_deputy(
                 s, current_user, congress_id=congress_.id, name=form.name.data,
                 number=form.number.data, delegation=form.delegation.data,
-                username=form.username.data)
+                username=form.username.data, hash_method=current_app.config["PASSWORD_HASH_METHOD"])
             token = credentials_svc.issue_login_link(s, deputy.user_id)
         if done.ok:
             flash(_("%(name)s was added to the roster. Print the slip now: the password is "
@@ -293,7 +293,8 @@ def reset_credentials():
     confirmed = request.form.get("confirmed") == "yes"
     with committed() as done:
         if confirmed:
-            credentials = credentials_svc.reset_credentials(s, current_user, deputy_ids=ids)
+            credentials = credentials_svc.reset_credentials(
+                s, current_user, deputy_ids=ids, hash_method=current_app.config["PASSWORD_HASH_METHOD"])
         else:
             deputies = credentials_svc.deputies_to_reset(s, ids)
     if not done.ok:
@@ -333,7 +334,8 @@ def _roster_import(congress_id: int) -> ImportFlow:
         check=lambda s, filename, data: roster_import.check_roster(s, congress_.id, filename,
                                                                    data),
         apply=lambda s, actor, filename, data: roster_import.import_roster(
-            s, actor, congress_id=congress_.id, filename=filename, data=data),
+            s, actor, congress_id=congress_.id, filename=filename, data=data,
+            hash_method=current_app.config["PASSWORD_HASH_METHOD"]),
         done=imported,
         context={"congress": congress_, "frozen": frozen, "disabled": frozen is not None,
                  "template_urls": {fmt: url_for(".roster_template", fmt=fmt)
