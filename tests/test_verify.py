@@ -397,7 +397,7 @@ def _paper_poll(app, poll_key, sitting, monkeypatch, *, present, tokens, paper,
         cast(s, poll_key, poll, [["c1"]] * (tokens - replaced))
         for d in deputies[:replaced]:
             replacements.record_replacement(s, user(s, "clerk"), poll_id=poll.id, number=d.number,
-                                        reason="手机丢失")
+                                            reason="手机丢失")
         poll_id = poll.id
     monkeypatch.setattr(services, "_paper", lambda db, poll: Paper(
         issued=paper, returned=paper, ballots=[["c2"]] * paper))

@@ -44,8 +44,8 @@ def assign(s, poll_id: int, *, scrutineer: bool = True) -> None:
     """Slot 1 to t1, slot 2 to t2 and (by default) scr as the scrutineer."""
     make_tellers(s)
     paper_tellers.set_tellers(s, user(s, "clerk"), poll_id, teller1_user_id=user(s, "t1").id,
-                      teller2_user_id=user(s, "t2").id,
-                      scrutineer_user_id=user(s, "scr").id if scrutineer else None)
+                              teller2_user_id=user(s, "t2").id,
+                              scrutineer_user_id=user(s, "scr").id if scrutineer else None)
 
 
 def slot(s, teller: int):
@@ -92,7 +92,7 @@ def test_a_poll_without_paper_is_ready_with_no_ballots(app, sitting):
 def test_officials_alone_do_not_make_paper_ready(app, poll_id):
     with app_db(app) as s:
         paper_tellers.set_tellers(s, user(s, "clerk"), poll_id, teller1_user_id=slot(s, 1).id,
-                          teller2_user_id=slot(s, 2).id, scrutineers=["王五", "", "孙八"])
+                                  teller2_user_id=slot(s, 2).id, scrutineers=["王五", "", "孙八"])
         count = paper.paper_ballots(s, s.get(Poll, poll_id))
         tally = paper.paper_record(s, s.get(Poll, poll_id))
     assert not count.ready and "发出和收回的票数尚未登记" in count.problem
@@ -268,7 +268,7 @@ def test_bad_entries_change_nothing(app, poll_id):
         assert exc.value.field == "returned"
         with pytest.raises(Invalid):
             paper_tellers.set_tellers(s, actor, poll_id, teller1_user_id=slot(s, 1).id,
-                              teller2_user_id=slot(s, 1).id)
+                                      teller2_user_id=slot(s, 1).id)
         entries = s.scalars(select(PaperEntry)).all()
         assert [(e.teller, e.number) for e in entries] == [(1, 2)]
 
@@ -361,7 +361,7 @@ def test_slot_and_scrutineer_accounts_must_be_three_tellers(app, sitting):
         assert paper.paper_record(s, poll) is None or \
             paper.paper_record(s, poll).teller1_user_id is None
         tally = paper_tellers.set_tellers(s, clerk_, poll.id, teller1_user_id=t1, teller2_user_id=t2,
-                                  scrutineer_user_id=scr, scrutineers=["孙八"])
+                                          scrutineer_user_id=scr, scrutineers=["孙八"])
         assert (tally.teller1_name, tally.teller2_name) == ("张三", "李四")
         assert tally.scrutineers == ["王五", "孙八"]  # the settling scrutineer is listed too
 
@@ -391,10 +391,10 @@ def test_a_slot_with_entries_keeps_its_teller(app, poll_id):
         enter(s, poll_id, 1, 1, ["c1"])
         with pytest.raises(Conflict):
             paper_tellers.set_tellers(s, user(s, "clerk"), poll_id, teller1_user_id=user(s, "t4").id,
-                              teller2_user_id=slot(s, 2).id)
+                                      teller2_user_id=slot(s, 2).id)
         # Slot 2 has no entries yet: it may still change hands.
         tally = paper_tellers.set_tellers(s, user(s, "clerk"), poll_id, teller1_user_id=slot(s, 1).id,
-                                  teller2_user_id=user(s, "t4").id)
+                                          teller2_user_id=user(s, "t4").id)
         assert tally.teller2_name == "赵六"
 
 

@@ -189,7 +189,7 @@ def test_paper_ballots_join_the_count_once_reconciled(app, poll_key, sitting):
         s.flush()
         paper.record_issued_returned(s, clerk_, poll_id, 4, 4)
         paper_tellers.set_tellers(s, clerk_, poll_id, teller1_user_id=user(s, "t1").id,
-                          teller2_user_id=user(s, "t2").id, scrutineers=["孙八"])
+                                  teller2_user_id=user(s, "t2").id, scrutineers=["孙八"])
     with app_db(app) as s, pytest.raises(Conflict) as err:
         services.tally_poll(s, user(s, "clerk"), poll_id, app.instance_path)
     assert err.value.code == "paper_not_ready"
@@ -245,7 +245,7 @@ def _replaceable(app, poll_key, sitting, *, present=5, tokens=4, n=6):
 def _replace(app, poll_id, number, reason="手机丢失，且没有其他设备保存选票码"):
     with app_db(app) as s:
         return replacements.record_replacement(s, user(s, "clerk"), poll_id=poll_id, number=number,
-                                           reason=reason)
+                                               reason=reason)
 
 
 def test_a_replacement_is_recorded_once_and_audited(app, poll_key, sitting):

@@ -131,7 +131,7 @@ def add_replacement(poll_id: int):
     if form.validate_on_submit():
         with committed(form) as done:
             replacements.record_replacement(s, current_user, poll_id=poll.id,
-                                        number=form.number.data, reason=form.reason.data)
+                                            number=form.number.data, reason=form.reason.data)
         if done.ok:
             flash(_("The replacement paper ballot is recorded."), "success")
             return redirect(url_for(".count", poll_id=poll.id))
