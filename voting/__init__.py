@@ -46,6 +46,9 @@ def create_app(config: str | None = None, *, instance_path: str | None = None,
     _init_login(app, login_manager)
     errors.register_handlers(app)
     _install_cast_privacy(app)
+    from voting.core import headers
+
+    headers.install(app)
 
     from voting import models  # noqa: F401  (every table on the metadata)
 
@@ -107,10 +110,14 @@ def _register_blueprints(app: Flask) -> None:
     from voting.pool import routes as pool_pages, unit_routes  # noqa: F401
     from voting.pool.blueprint import bp as pool_bp
     from voting.sessions.routes import bp as sessions_bp
+    from voting.supervision import (public_routes, rectification_routes,  # noqa: F401
+                                    report_routes, review_routes)
+    from voting.supervision.blueprint import bp as supervision_bp
     from voting.tally import paper_routes, routes as count_pages  # noqa: F401
     from voting.tally.blueprint import bp as tally_bp
 
-    for bp in (main_bp, auth_bp, audit_bp, pool_bp, sessions_bp, ballots_bp, tally_bp, api_bp):
+    for bp in (main_bp, auth_bp, audit_bp, pool_bp, sessions_bp, ballots_bp, tally_bp,
+               supervision_bp, api_bp):
         app.register_blueprint(bp)
 
 

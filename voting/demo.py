@@ -85,17 +85,27 @@ def _congress_name(s) -> str:
 @with_appcontext
 @click.option("--deputies", default=30, show_default=True, type=click.IntRange(1, 5000))
 @click.option("--credentials", required=True, type=click.Path(dir_okay=False, writable=True))
-def demo_command(deputies: int, credentials: str):
+@click.option("--units", "units_file", type=click.Path(dir_okay=False, writable=True),
+              help="Also write the responsible units' accounts of the year under supervision "
+                   "as CSV username,password,project_id.")
+def demo_command(deputies: int, credentials: str, units_file: str | None):
     """Schema if needed, the pool screened to 15 candidates, N checked-in deputies, and a
-    selection poll of 10 seats opened. Prints the poll id as the last line."""
+    selection poll of 10 seats opened; the seed years as their own years and 2025 under
+    supervision (schedule, units, reports). Prints the poll id as the last line."""
     from voting.ballots import services as ballots  # TODO(lead): top-level once landed
     from voting.pool.demo import build_demo_pool
+    from voting.supervision import demo_year, history
 
     ensure_schema()
     s = db.session()
     try:
         staff, staff_password = _staff(s)
         candidates = build_demo_pool(s, staff, year=YEAR)
+        years = history.load_history(s, staff)
+        unit_rows = demo_year.build_living_year(
+            s, staff, years[demo_year.YEAR],
+            hash_method=current_app.config["PASSWORD_HASH_METHOD"],
+            zone=current_app.config["BABEL_DEFAULT_TIMEZONE"])
         congress = congresses.create_congress(s, staff, name=_congress_name(s), term=16)
         session = congresses.create_session(s, staff, congress_id=congress.id, name=SESSION,
                                             year=YEAR)
@@ -120,9 +130,18 @@ def demo_command(deputies: int, credentials: str):
         writer = csv.writer(f)
         writer.writerow(["username", "password"])
         writer.writerows(rows)
+    if units_file:
+        with open(units_file, "w", newline="", encoding="utf-8") as f:
+            writer = csv.writer(f)
+            writer.writerow(["username", "password", "project_id"])
+            writer.writerows(unit_rows)
     click.echo(f"{congress.name} {SESSION}: {deputies} deputies checked in, "
                f"{len(candidates)} candidates, {SEATS} seats")
+    click.echo("history: " + ", ".join(f"{y} ({len(ps)})" for y, ps in sorted(years.items()))
+               + f"; {demo_year.YEAR} under supervision")
     click.echo(f"deputy credentials: {credentials}")
+    if units_file:
+        click.echo(f"responsible units' accounts: {units_file}")
     click.echo(f"secretariat sign-in: {STAFF_USERNAME} / {staff_password}")
     click.echo(f"poll key fingerprint: {poll.key_fingerprint}")
     click.echo(poll.id)

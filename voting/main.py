@@ -4,11 +4,13 @@ from flask import Blueprint, current_app, render_template
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from voting import db
 from voting.ballots.models import Poll
 from voting.pool import projects
+from voting.pool.models import Project
+from voting.supervision import progress, public
 from voting.tally.announcement import published_results
 
 bp = Blueprint("main", __name__)
@@ -23,9 +25,13 @@ NAV = [
     ("ballots.manage_index", _l("Polls"), ("secretariat", "teller")),
     ("tally.index", _l("Counting"), ("secretariat", "teller")),
     ("auth.accounts_page", _l("Accounts"), ("secretariat",)),
+    ("supervision.dashboard_page", _l("Supervision dashboard"), ("secretariat",)),
+    ("supervision.unit_home", _l("My progress reports"), ("unit",)),
+    ("supervision.rectifications", _l("Rectifications"), ("secretariat", "unit")),
     ("sessions.my_sessions", _l("My sessions"), ("deputy",)),
     ("ballots.my_polls", _l("My ballots"), ("deputy",)),
     ("tally.results", _l("Results"), None),
+    ("supervision.years", _l("Supervision"), None),
 ]
 
 
@@ -50,16 +56,34 @@ def _layout_helpers():
     return {"nav_items": nav_items, "current_locale": _current_locale}
 
 
+def _funnel_year(s) -> int | None:
+    """The year whose funnel the home page shows: the newest with projects still in the pool,
+    the alternatives or the candidates (the year being chosen), else the newest year. Past
+    years loaded from their results hold selected projects only."""
+    chosen = s.scalar(select(func.max(Project.year)).where(Project.stage != "selected"))
+    if chosen is not None:
+        return chosen
+    years = projects.years(s)
+    return years[0] if years else None
+
+
 @bp.get("/")
 def index():
-    """Where the year stands: the funnel of the newest year, polls open now, recent results."""
+    """Where the year stands: this year's selected projects with their completion and status,
+    polls open now, recent results, the funnel of the newest year."""
     s = db.session()
-    years = projects.years(s)
-    funnel = projects.funnel(s, years[0]) if years else None
+    funnel_year = _funnel_year(s)
+    funnel = projects.funnel(s, funnel_year) if funnel_year else None
     open_polls = s.scalars(select(Poll).where(Poll.status == "open").order_by(Poll.id)).all()
+    supervised = public.this_year(s)
+    today = progress.local_today(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    year_rows = (progress.projects_progress(s, progress.year_projects(s, supervised), today=today)
+                 if supervised else [])
     return render_template("index.html", funnel=funnel, reached=projects.reached,
                            open_polls=open_polls,
-                           results=published_results(s)[:3])
+                           results=published_results(s)[:3],
+                           supervised=supervised, year_rows=year_rows,
+                           year_counts=public.status_counts(year_rows))
 
 
 @bp.get("/healthz")

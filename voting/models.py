@@ -7,3 +7,5 @@ from voting.pool.models import Project, RoundEntry, ScreeningRound, Suggestion  
 from voting.sessions.models import Attendance, Congress, CongressSession, Delegation, Deputy, LoginLink  # noqa: F401
 from voting.tally.models import CountOfficials, PollResult  # noqa: F401
 from voting.tally.paper_models import PaperEntry, PaperTally  # noqa: F401
+from voting.supervision.models import (ProgressReport, Rectification, RectificationStep,  # noqa: F401
+                                       ReportingSchedule, ReportValue)

@@ -104,6 +104,15 @@ def _recount(report: Report, result: dict, ballots: list[dict]) -> None:
     if wrong:
         report.check("Recount", False, w.short(wrong, 5))
         return
+    if isinstance(result.get("ratings"), dict):  # an evaluation: ratings, not seats
+        rated = list(result["ratings"].values())
+        rate = result.get("overall_rate")
+        report.check("Recount", True, w(
+            "recount_rated", valid=result["valid_ballots"], satisfied=rated.count("satisfied"),
+            basic=rated.count("basic"), dissatisfied=rated.count("dissatisfied"),
+            rectify=w.short(result.get("rectify") or [], 20) or w("none"),
+            rate=w("none") if rate is None else f"{rate} %"))
+        return
     detail = w("recount_ok", valid=result["valid_ballots"],
                elected=w.short(result["elected"], 20) or w("none"))
     if result["tied"]:

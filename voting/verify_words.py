@@ -87,6 +87,11 @@ WORDS: dict[str, tuple[str, str]] = {
     "not_candidate": ("{id}：不是候选项目", "{id}: not a candidate"),
     "recount_ok": ("有效票 {valid} 张，当选 {elected}", "{valid} valid ballots, elected {elected}"),
     "recount_tied": ("，票数相等 {tied}", ", tied {tied}"),
+    "recount_rated": ("有效票 {valid} 张，满意 {satisfied} 项、基本满意 {basic} 项、不满意 {dissatisfied} 项，"
+                      "须整改 {rectify}，总体满意率 {rate}",
+                      "{valid} valid ballots, {satisfied} rated satisfied, {basic} basically "
+                      "satisfied, {dissatisfied} dissatisfied, to rectify {rectify}, overall "
+                      "satisfaction rate {rate}"),
     "none": ("无", "none"),
     "and_more": ("{items} 等 {n} 项", "{items} and {more} more"),
     "audit_ok": ("{n} 条记录，链条完整，结果锚定第 {seq} 条（{head}）",

@@ -130,3 +130,21 @@ def test_blinding_is_fresh_each_time():
     first, inv1 = blind_rsa.blind(pub, prepared)
     second, inv2 = blind_rsa.blind(pub, prepared)
     assert first != second and inv1 != inv2
+
+
+def test_the_blind_signature_is_checked_before_it_is_returned(monkeypatch):
+    """A fault in one CRT half would give a signature that leaks a factor of n: refused."""
+    priv = blind_rsa.generate_private_key(bits=2048)
+    key = blind_rsa.SigningKey(priv)
+    msg, prefix = blind_rsa.random_message()
+    blinded, inv = blind_rsa.blind(priv.public_key(), blind_rsa.prepare(msg, prefix))
+    good = blind_rsa.blind_sign(key, blinded)
+    assert good == blind_rsa.blind_sign(priv, blinded)  # base blinding leaves the answer unchanged
+    real = blind_rsa._powmod_private
+    monkeypatch.setattr(blind_rsa, "_powmod_private", lambda b, e, m: real(b, e, m) + 1)
+    with pytest.raises(blind_rsa.BlindRSAError, match="fault"):
+        blind_rsa.blind_sign(key, blinded)
+
+
+def test_signing_runs_in_gmp_when_gmpy2_is_installed():
+    assert blind_rsa._gmpy2 is not None  # a server dependency (pyproject.toml)

@@ -38,6 +38,12 @@ def test_demo_pool_mirrors_harbin_2023(app, clerk):
         assert "146" in first.rationale and "市政府第15次常务会议" in second.rationale
         assert second.decided_on is None  # the source gives no date; none is invented
         assert all(p.source for p in s.scalars(select(Project)))
+        # the other years' projects stand in the 2023 pool as copies, and say so
+        fillers = s.scalars(select(Project).where(Project.title.not_in(
+            [p["title"] for p in harbin["projects"]]))).all()
+        assert len(fillers) == total - 10
+        assert all(p.source.startswith("演示填充副本（原为") and p.year == 2023 for p in fillers)
+        assert "演示填充副本" in first.rationale
         gas = s.scalar(select(Project).where(Project.title == "燃气安全设施改造项目"))
         assert gas.significance.startswith("保证居民安全使用管道燃气")
 

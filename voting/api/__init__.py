@@ -5,7 +5,7 @@ a domain error and answer it as the protocol's error JSON. The cast path's sessi
 (`voting.api.cast`) is installed by `create_app`.
 """
 
-from voting.api import audit, auth, polls, tally  # noqa: F401  (each adds its routes to bp)
+from voting.api import audit, auth, polls, projects, reports, tally  # noqa: F401  (each adds its routes to bp)
 from voting.api.blueprint import bp
 
 __all__ = ["bp"]

@@ -143,6 +143,13 @@ KEY_LABELS = {
     "readings": _l("Readings taken back"),
 }
 
+# Supervision keeps its words in its own module.
+from voting.supervision import audit_labels as _supervision  # noqa: E402
+
+ACTION_LABELS.update(_supervision.ACTIONS)
+OBJECT_LABELS.update(_supervision.OBJECTS)
+KEY_LABELS.update(_supervision.KEYS)
+
 # Values that are codes, by the key they appear under.
 _STAGES = {"pool": _l("Reserve pool"), "alternative": _l("Alternatives"),
            "candidate": _l("Candidates"), "selected": _l("Selected")}

@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, RadioField, SelectMultipleField, StringField
+from wtforms import (BooleanField, IntegerField, RadioField, SelectField, SelectMultipleField,
+                     StringField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -40,3 +41,18 @@ class OpenForm(FlaskForm):
 class CloseForm(FlaskForm):
     confirm = BooleanField(_l("I close the poll: no further ballot will be accepted"),
                            validators=[DataRequired(_l("Tick the box to confirm."))])
+
+
+class EvaluationForm(FlaskForm):
+    """A year-end evaluation over a year's selected projects (no seats, no candidates to tick:
+    every selected project of the year is rated)."""
+
+    year = SelectField(_l("Year of the projects rated"), coerce=int,
+                       validators=[InputRequired()])  # chosen on the page's GET form
+    title = StringField(_l("Title of the poll"), validators=[DataRequired(), Length(max=200)])
+    threshold_base = RadioField(
+        _l("A rating needs marks from more than half of"), default="roster", choices=[
+            SelectChoice("roster", _l("all deputies on the roster (the default, as the Zhenhai "
+                                      "rule)")),
+            SelectChoice("present", _l("the deputies checked in to the session")),
+            SelectChoice("cast", _l("the ballots cast"))])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from voting.ballots import kinds
+from voting.core.years import YEAR_MAX, YEAR_MIN
 from voting.crypto.blind_rsa import VARIANT
 
 
@@ -103,6 +104,54 @@ SCHEMAS = {
                        key={**B64, "description": "raw 32-byte Ed25519 public key"},
                        fingerprint={**HEX, "description": "hex SHA-256 of the raw key"},
                        created=STR, retired={"type": "string", "nullable": True}),
+    # ---- supervision open data (voting/api/projects.py) ----
+    "ProjectSummary": _obj(
+        ["id", "title", "year", "stage", "field", "lead_unit", "responsible_units",
+         "completion", "status"],
+        id=INT, title=STR, year=INT,
+        stage={"type": "string", "enum": ["pool", "alternative", "candidate", "selected"]},
+        field=STR, lead_unit=STR,
+        responsible_units={"type": "array", "items": STR, "description": "in the source's order"},
+        completion={"type": "string", "nullable": True, "pattern": "^[0-9]+\\.[0-9]{2}$",
+                    "description": "percent, two decimals (\"100.73\"); null without a target "
+                                   "value or a report"},
+        status={"type": "string", "nullable": True,
+                "enum": ["exceeded", "completed", "partly_completed", "in_progress", "behind",
+                         None],
+                "description": "derived by the rule at /supervision/rules; null before any "
+                               "report"}),
+    "ProjectDetail": {"allOf": [{"$ref": "#/components/schemas/ProjectSummary"}, _obj(
+        ["content", "significance", "targets", "schedule", "reports", "evaluation"],
+        content=STR, significance=STR,
+        targets={"type": "array", "items": _obj(
+            ["id", "metric", "unit", "target", "achieved", "completion"],
+            id=INT, metric=STR, unit=STR,
+            target={"type": "string", "nullable": True,
+                    "description": "decimal string as written; null where the source gives "
+                                   "no annual value"},
+            achieved={"type": "string", "nullable": True,
+                      "description": "achieved to date, the current report's figure"},
+            completion={"type": "string", "nullable": True},
+            completion_source={"type": "string", "nullable": True,
+                               "enum": ["achieved_over_target", "stated", None],
+                               "description": "achieved ÷ target, or the source document's "
+                                              "own percent"},
+            qualifier=STR, met={"type": "boolean", "nullable": True},
+            contribution={"type": "string", "nullable": True,
+                          "description": "its share in the project's completion (capped)"})},
+        schedule={"type": "array", "items": _obj(["period", "due"], period=STR,
+                                                 due={"type": "string", "format": "date"})},
+        reports={"type": "array", "description": "every version, by period then version",
+                 "items": _obj(["period", "version", "submitted", "late", "values",
+                                "narrative"],
+                               period=STR, version=INT,
+                               submitted={"type": "string", "format": "date-time"},
+                               late={"type": "boolean"},
+                               values={"type": "object", "additionalProperties": STR,
+                                       "description": "target id → achieved to date"},
+                               narrative=STR)},
+        evaluation={"type": "object", "nullable": True,
+                    "description": "the published year-end rating with its counts"})]},
     "AuditEntry": _obj(["seq", "created_at", "actor", "action", "object_type", "object_id",
                         "details", "prev_hash", "hash"],
                        seq=INT, created_at=STR, actor=STR, action=STR, object_type=STR,
@@ -190,6 +239,52 @@ PATHS = {
         "responses": {"200": _json(_ref("Result"), "the signed result"),
                       "404": _error("no such poll"),
                       "409": _error("not published yet")}}},
+    "/api/v1/projects/{project_id}/reports": {"post": {
+        "summary": "A responsible unit files a progress report (a new version for the period)",
+        "description": "Signed in as a user of one of the project's units, with X-CSRFToken. "
+                       "values: achieved to date per target id, decimal strings in the "
+                       "target's unit (or in the unit given for it in units, e.g. 株 for a "
+                       "target in 万株). Nothing is stored on any error.",
+        "parameters": [{"name": "project_id", "in": "path", "required": True, "schema": INT},
+                       CSRF],
+        "security": [{"session": []}],
+        "requestBody": {"required": True, "content": {"application/json": {
+            "schema": _obj(
+                ["period", "values"],
+                period={"type": "string", "description": "one of the project's schedule "
+                                                         "periods, e.g. 2025-Q1 or 2025-03"},
+                values={"type": "object", "additionalProperties": STR,
+                        "description": "target id → non-negative decimal string"},
+                narrative=STR,
+                spending={"type": "string", "nullable": True,
+                          "description": "完成投资 to date, 万元, at most two decimals"},
+                delivery={"type": "string", "nullable": True,
+                          "enum": ["in_use", "partly_in_use", "under_way", None]},
+                units={"type": "object", "additionalProperties": STR,
+                       "description": "target id → the unit a figure was typed in"})}}},
+        "responses": {
+            "201": _json(_obj(["period", "version"], period=STR, version=INT),
+                         "filed and committed"),
+            "400": _error("missing CSRF token or not a JSON object"),
+            "401": _error("no session"),
+            "403": _error("not a user of this project's units"),
+            "404": _error("no such project"),
+            "422": _error("unknown period or target, or a value that is not a non-negative "
+                          "decimal")}}},
+    "/api/v1/projects": {"get": {
+        "summary": "Every project of a year, all stages, with completion and status (public)",
+        "parameters": [{"name": "year", "in": "query", "required": True,
+                        "schema": {"type": "integer", "minimum": YEAR_MIN,
+                                   "maximum": YEAR_MAX}}],
+        "responses": {"200": _json(_obj(["year", "projects"], year=INT, projects={
+            "type": "array", "items": _ref("ProjectSummary")}), "the year's projects"),
+            "422": _error("missing or invalid year")}}},
+    "/api/v1/projects/{project_id}": {"get": {
+        "summary": "One project: targets, completion, status, schedule, every report version, "
+                   "evaluation (public)",
+        "parameters": [{"name": "project_id", "in": "path", "required": True, "schema": INT}],
+        "responses": {"200": _json(_ref("ProjectDetail"), "the project"),
+                      "404": _error("no such project")}}},
     "/api/v1/openapi.json": {"get": {
         "summary": "This document",
         "responses": {"200": {"description": "OpenAPI 3.0 document",

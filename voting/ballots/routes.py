@@ -17,7 +17,7 @@ from voting.auth.access import role_required
 from voting.auth.models import Role
 from voting.ballots import services
 from voting.ballots.blueprint import bp
-from voting.ballots.forms import CloseForm, OpenForm, PollForm
+from voting.ballots.forms import CloseForm, EvaluationForm, OpenForm, PollForm
 from voting.ballots.models import Poll
 from voting.core.edge import committed
 from voting.sessions.models import CongressSession
@@ -80,6 +80,50 @@ def manage_new(session_id: int):
             flash(_("Poll created. Read out the key fingerprint before opening it."), "success")
             return redirect(url_for(".manage_poll", poll_id=poll.id))
     return _render_new(congress_session, form, projects, 422)
+
+
+def _render_evaluation(congress_session, form, year, status: int = 200):
+    from voting.supervision import evaluation
+
+    projects = evaluation.selected_projects(db.session(), year) if year else []
+    return render_template("ballots/manage_evaluation.html", congress_session=congress_session,
+                           form=form, projects=projects, year=year), status
+
+
+@bp.route("/polls/manage/sessions/<int:session_id>/evaluation", methods=["GET", "POST"])
+@role_required(SECRETARIAT)
+def manage_evaluation(session_id: int):
+    """满意度测评: a draft evaluation poll in this session over a year's selected projects;
+    opened like any poll, after its key fingerprint is read out."""
+    from voting.supervision import evaluation
+
+    s = db.session()
+    congress_session = get_session(s, session_id)
+    years = evaluation.selected_years(s)
+    form = EvaluationForm()
+    form.year.choices = [(y, str(y)) for y in years]
+    if not form.is_submitted():
+        # The session's own year if it has selected projects, else the newest such year
+        # (a year-end evaluation may sit in the next year's session).
+        year = request.args.get("year", type=int)
+        year = year if year in years else (congress_session.year if congress_session.year
+                                           in years else (years[0] if years else None))
+        form.year.data = year
+        if year:
+            form.title.data = evaluation.default_title(year)
+        return _render_evaluation(congress_session, form, year)
+    if form.validate():
+        with committed(form) as done:
+            poll = evaluation.evaluate_year(
+                s, current_user, session_id=session_id, year=form.year.data,
+                title=form.title.data, threshold_base=form.threshold_base.data,
+                key_bits=current_app.config["POLL_KEY_BITS"])
+        if done.ok:
+            flash(_("Evaluation poll created. Read out the key fingerprint before opening it."),
+                  "success")
+            return redirect(url_for(".manage_poll", poll_id=poll.id))
+    year = form.year.data if form.year.data in years else None
+    return _render_evaluation(congress_session, form, year, 422)
 
 
 def _render_poll(poll_id: int, open_form=None, close_form=None, status: int = 200):
@@ -162,4 +206,6 @@ def _board_lookup(poll) -> dict:
                 "nobody": _("(approves no one)"),
                 "all_abstain": _("(abstains on every candidate)"),
                 "for": _("For"), "against": _("Against"), "abstain": _("Abstain"),
+                "satisfied": _("Satisfied"), "basic": _("Basically satisfied"),
+                "dissatisfied": _("Dissatisfied"),
             }}

@@ -163,6 +163,7 @@ def close_poll(db: Session, actor, poll_id: int) -> Poll:
     poll.eligible_at_close, poll.present_at_close = q.expected, q.present
     db.flush()
     db.execute(delete(PollKey).where(PollKey.poll_id == poll.id))
+    forget_signing_key(poll.id)
     rewrite_in_key_order(db, poll.id)
     record(db, actor, "poll.close", "poll", poll.id, tokens_issued=tokens_issued(db, poll.id),
            ballots_cast=ballots_cast(db, poll.id), present=q.present, expected=q.expected)
@@ -214,7 +215,7 @@ def issue_token(db: Session, user, poll_id: int, blinded_msg: bytes) -> bytes:
     if existing is not None:
         return _same_token(existing, blinded_msg)
     try:
-        blind_sig = blind_rsa.blind_sign(_private_key(db, poll.id), blinded_msg)
+        blind_sig = blind_rsa.blind_sign(_signing_key(db, poll), blinded_msg)
     except blind_rsa.InvalidInput as exc:
         raise Invalid(_l("The blinded message does not fit the poll's key."),
                       code="bad_blinded_msg") from exc
@@ -240,8 +241,27 @@ def _same_token(issuance: TokenIssuance, blinded_msg: bytes) -> bytes:
     return bytes(issuance.blind_sig)
 
 
-def _private_key(db: Session, poll_id: int):
-    return blind_rsa.load_private_key(db.get(PollKey, poll_id).private_key_pem)
+_SIGNING_KEYS: dict[tuple[int, str], blind_rsa.SigningKey] = {}
+
+
+def _signing_key(db: Session, poll: Poll) -> blind_rsa.SigningKey:
+    """The open poll's key, parsed (and checked) once per process rather than per token: keyed
+    by the poll and its key's fingerprint, so a rotated key is read afresh. Keys of polls that
+    are no longer open are dropped here and by `forget_signing_key` at close."""
+    cache_key = (poll.id, poll.key_fingerprint)
+    key = _SIGNING_KEYS.get(cache_key)
+    if key is None:
+        for stale in [k for k in _SIGNING_KEYS if k[0] == poll.id]:
+            del _SIGNING_KEYS[stale]
+        key = blind_rsa.SigningKey(
+            blind_rsa.load_private_key(db.get(PollKey, poll.id).private_key_pem))
+        _SIGNING_KEYS[cache_key] = key
+    return key
+
+
+def forget_signing_key(poll_id: int) -> None:
+    for stale in [k for k in _SIGNING_KEYS if k[0] == poll_id]:
+        del _SIGNING_KEYS[stale]
 
 
 @lru_cache(maxsize=64)

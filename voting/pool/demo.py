@@ -2,8 +2,9 @@
 recorded rounds that mirror Harbin 2023 (储备库 146 → 备选 30 → 候选 15 → 票决 10).
 
 The source names 146 projects in the reserve pool but lists only the 10 finally selected;
-the demo pool therefore holds every real project the repository has (all files in
-candidates/), and the funnel shows those counts. The round records quote the real figures.
+the demo pool therefore holds a copy of every other real project the repository has (all files
+in candidates/, each also loaded as its own year by voting.supervision.history), labelled as
+a filler in its source, and the funnel shows those counts. The round records quote the real figures.
 The seed gives the screening bodies but no dates, so the rounds' dates are left empty.
 """
 
@@ -34,6 +35,8 @@ def _load(name: str) -> dict:
 
 def _values(doc: dict, item: dict, year: int) -> values.ProjectValues:
     source = f"{doc['scope']} {doc['year']}：{doc['source']['title']}"
+    if doc["year"] != year:  # a filler: a copy of another year's project, said so
+        source = f"演示填充副本（原为{doc['scope']}{doc['year']}年项目，非{year}年候选）：{doc['source']['title']}"
     return values.ProjectValues(
         title=item["title"], year=year, field=item.get("field") or "",
         content=item.get("content") or "", significance=item.get("significance") or "",
@@ -66,8 +69,8 @@ def build_demo_pool(db: Session, actor, year: int = 2023) -> list[Project]:
     total = len(selected) + len(others)
     honest = (f"（演示数据说明：原文储备库共{selection['pool']}个项目，但只公布了最终入选的"
               f"{selection['selected']}个；本演示库收录 candidates/ 中全部{total}个真实项目，"
-              f"除这{len(selected)}个2023年项目外，其余为其他年份、地区的真实项目，"
-              "按原文的备选、候选项目数代入筛选。原文未载明决定日期。）")
+              f"除这{len(selected)}个2023年项目外，其余为其他年份、地区真实项目的演示填充副本"
+              "（原项目另在其本年度），按原文的备选、候选项目数代入筛选。原文未载明决定日期。）")
     alternatives = selected + others[:ALTERNATIVES - len(selected)]
     rounds.record_round(
         db, actor, year=year, from_stage="pool",

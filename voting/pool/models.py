@@ -65,7 +65,9 @@ class ProjectTarget(Base):
     position: Mapped[int]
     metric: Mapped[str] = mapped_column(String(200))
     unit: Mapped[str] = mapped_column(String(40))
-    value: Mapped[Decimal] = mapped_column(Numeric(18, 4))
+    # None where the source states no annual value (a past year's results give only what was
+    # achieved and its percent): completion is then the source's stated percent, or none.
+    value: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))
 
     project: Mapped[Project] = relationship(back_populates="targets")
     amendments: Mapped[list[TargetAmendment]] = relationship(
@@ -86,7 +88,7 @@ class TargetAmendment(Base):
     amended_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     old_metric: Mapped[str] = mapped_column(String(200))
     old_unit: Mapped[str] = mapped_column(String(40))
-    old_value: Mapped[Decimal] = mapped_column(Numeric(18, 4))
+    old_value: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))
     new_metric: Mapped[str] = mapped_column(String(200))
     new_unit: Mapped[str] = mapped_column(String(40))
     new_value: Mapped[Decimal] = mapped_column(Numeric(18, 4))

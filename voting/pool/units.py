@@ -199,6 +199,10 @@ def import_seed_units(db: Session, actor, paths) -> list[Unit]:
 
 # ---- frozen targets ------------------------------------------------------------------------
 
+def _decimal(value) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
 def targets_frozen(project: Project) -> bool:
     """A selected project's targets are what reports point at: they change only by amendment."""
     return project.stage == "selected"
@@ -209,8 +213,8 @@ def check_targets_unchanged(project: Project, targets) -> None:
     fields that leaves the targets as they are goes through)."""
     if not targets_frozen(project):
         return
-    now = [(t.metric, t.unit, Decimal(t.value)) for t in project.targets]
-    given = [(t.metric, t.unit, Decimal(t.value)) for t in targets]
+    now = [(t.metric, t.unit, _decimal(t.value)) for t in project.targets]
+    given = [(t.metric, t.unit, _decimal(t.value)) for t in targets]
     if now != given:
         raise Conflict(_l("The project is selected: its targets are fixed, and a change is "
                           "recorded as an amendment with its reason (on the project's "
@@ -248,7 +252,7 @@ def amend_target(db: Session, actor, target_id: int, *, metric: str, unit: str,
         raise Invalid(_l("A target value must be a number from 0 to less than 10¹⁴."),
                       field="value")
     value = value.quantize(Decimal("0.0001"))
-    if (metric, unit, value) == (target.metric, target.unit, Decimal(target.value)):
+    if (metric, unit, value) == (target.metric, target.unit, _decimal(target.value)):
         raise Invalid(_l("Nothing changes: the amendment gives the target's present values."),
                       field="value")
     amendment = TargetAmendment(

@@ -20,7 +20,12 @@ def tally_command(poll_id: int):
     doc = result.document
     click.echo(f"poll {poll_id}: {doc['ballots_cast']} ballots cast, {doc['valid_ballots']} valid, "
                f"threshold {doc['threshold']}")
-    click.echo(f"elected: {' '.join(doc['elected']) or '-'}")
+    if doc.get("ratings") is not None:  # an evaluation: ratings instead of seats
+        click.echo("ratings: " + (" ".join(f"{c}={r}" for c, r in doc["ratings"].items()) or "-"))
+        click.echo(f"to rectify: {' '.join(doc.get('rectify') or []) or '-'}")
+        click.echo(f"overall satisfaction rate: {doc.get('overall_rate') or '-'}")
+    else:
+        click.echo(f"elected: {' '.join(doc['elected']) or '-'}")
     if doc["tied"]:
         click.echo(f"tied: {' '.join(doc['tied'])}")
     if doc["runoff_reason"]:

@@ -271,7 +271,9 @@ def publish_poll(db: Session, actor, poll_id: int) -> PollResult:
     result.published_at = utcnow()
     db.flush()
     record(db, actor, "poll.publish", "poll", poll.id, status="published")
-    _select_elected(db, actor, poll, kinds.of(poll).selected(result.document))
+    kind = kinds.of(poll)
+    _select_elected(db, actor, poll, kind.selected(result.document))
+    kind.published(db, actor, poll, result.document)
     return result
 
 

@@ -132,6 +132,10 @@ class Kind:
         """Publication's effect: the candidates that become the year's selected projects."""
         return list(document.get("elected") or [])
 
+    def published(self, db, actor, poll, document: dict) -> None:
+        """Anything else publication does for this kind (evaluation: open rectifications),
+        in publication's transaction. Server only: imports what it needs when called."""
+
     # ---- paper ballots -----------------------------------------------------------------------
 
     def reading(self, poll, marks):

@@ -1,7 +1,7 @@
 """满意度测评 (docs/protocol.md, "Year-end evaluation polls"): each of the year's selected
 projects is rated satisfied / basic / dissatisfied / abstain; no seats. Choices: {candidate
-id: mark}, keys sorted, as sent; a candidate left out abstains. Publication changes nothing
-(for now): the ratings are the result."""
+id: mark}, keys sorted, as sent; a candidate left out abstains. Publication selects nothing;
+it opens a rectification (整改) for every project rated dissatisfied."""
 
 from __future__ import annotations
 
@@ -16,7 +16,9 @@ class Evaluation(Kind):
     marks = MARKS
     seated = False
     paper = False
-    offered = False  # opened by `poll evaluate` over a year's selected projects (issue 10)
+    # Not on the generic new-poll form (that one lists candidate projects): opened over a
+    # year's selected projects by `poll evaluate` or the session's evaluation page.
+    offered = False
     recounted = ("ratings", "rectify", "overall_rate")
 
     @property
@@ -59,6 +61,11 @@ class Evaluation(Kind):
 
     def selected(self, document: dict) -> list[str]:
         return []
+
+    def published(self, db, actor, poll, document: dict) -> None:
+        from voting.supervision import rectification
+
+        rectification.open_for_result(db, actor, poll, document)
 
 
 KIND = Evaluation()
