@@ -101,7 +101,7 @@ def demo_command(deputies: int, credentials: str, units_file: str | None):
     try:
         staff, staff_password = _staff(s)
         candidates = build_demo_pool(s, staff, year=YEAR)
-        years = history.load_history(s, staff)
+        years = history.load_history(s, staff, current_app.config["BABEL_DEFAULT_TIMEZONE"])
         unit_rows = demo_year.build_living_year(
             s, staff, years[demo_year.YEAR],
             hash_method=current_app.config["PASSWORD_HASH_METHOD"],

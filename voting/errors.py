@@ -93,17 +93,39 @@ class IdConverter(IntegerConverter):
                          max=MAX_ID if max is None else max, signed=signed)
 
 
+def has_nul(value) -> bool:
+    """Whether a decoded JSON value holds a NUL character anywhere (no text column of
+    PostgreSQL can store one: it would be a 500, not the clear refusal it deserves)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 class SafeJSONRequest(Request):
     """A body nested deeper than the decoder's recursion limit is malformed JSON like any
-    other (400), not a RecursionError (500)."""
+    other (400), not a RecursionError (500); so is a body with a NUL character in a string."""
 
     def get_json(self, force=False, silent=False, cache=True):
         try:
-            return super().get_json(force=force, silent=silent, cache=cache)
+            value = super().get_json(force=force, silent=silent, cache=cache)
         except RecursionError as exc:
             if silent:
                 return None
             return self.on_json_loading_failed(json.JSONDecodeError(str(exc), "", 0))
+        if has_nul(value):
+            if silent:
+                return None
+            return self.on_json_loading_failed(json.JSONDecodeError("NUL character", "", 0))
+        return value
 
 
 # ---- nothing about a cast in any log ---------------------------------------------------------
@@ -200,6 +222,19 @@ def register_handlers(app) -> None:
     from werkzeug.exceptions import HTTPException
 
     app.request_class = SafeJSONRequest
+
+    @app.before_request
+    def _no_nul_in_fields():
+        """A NUL character in a query or a form field is refused before any view reads it."""
+        from flask import abort, request
+
+        if request.content_type and request.content_type.startswith("application/json"):
+            return None
+        for values in (request.args, request.form):
+            for key, value in values.items(multi=True):
+                if "\x00" in key or "\x00" in value:
+                    abort(400)
+        return None
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

@@ -113,3 +113,26 @@ def test_a_whole_evaluation_scripted_from_the_command_line(app, sitting):
         from voting.supervision.models import Rectification
 
         assert [r.project_id for r in s.query(Rectification)] == [year["projects"][2]]
+
+
+def test_refuses_while_a_tie_at_the_last_seat_has_no_runoff_yet(app, sitting):
+    from tests.supervision.evaluating import selection_tied
+
+    year = selection_tied(app, sitting)
+    out = evaluate(app, year["selection"])
+    assert out.exit_code != 0
+    assert f"投票 {year['selection']} 尚有 1 个名额待定" in out.output
+    assert "请先发起再次投票" in out.output
+    with app_db(app) as s:
+        assert s.query(Poll).filter_by(kind="evaluation").count() == 0
+        runoff_id = tally.open_runoff(s, user(s, "clerk"), year["selection"],
+                                      key_bits=app.config["POLL_KEY_BITS"]).id
+        ballots.open_poll(s, user(s, "clerk"), runoff_id)
+    for username in ("d001", "d002", "d003"):
+        vote(app, runoff_id, username, ["c02"])
+    assert count_and_publish(app, runoff_id)["elected"] == ["c02"]
+    out = evaluate(app, year["selection"])  # the runoff filled the seat: now it opens
+    assert out.exit_code == 0, out.output
+    with app_db(app) as s:
+        poll = s.get(Poll, int(out.output.split()[-1]))
+        assert [c.project_id for c in poll.candidates] == year["projects"][:2]

@@ -169,8 +169,10 @@ def test_an_evaluation_ballot_in_the_browser(app, page, live_server, evaluation)
     expect(page.locator("#vote-counter")).to_have_text("已评 3 / 共 15 项")
     expect(page.locator("#vote-limit")).to_be_hidden()
     page.get_by_role("button", name="检查我的选票").click()
+    # every project with its mark, abstentions included: what the ballot sends
     expect(page.locator("#review-list li")).to_have_text(
-        ["民生项目01：满意", "民生项目02：基本满意", "民生项目03：不满意"])
+        ["民生项目01：满意", "民生项目02：基本满意", "民生项目03：不满意"]
+        + [f"民生项目{i:02d}：弃权" for i in range(4, 16)])
     page.get_by_role("button", name="投出选票").click()
     expect(page.locator("#receipt-code")).to_have_text(re.compile(r"[0-9a-f]{16,}"))
     close(app, evaluation)

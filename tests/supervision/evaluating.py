@@ -126,3 +126,31 @@ def evaluated(app, sitting, marks=MARKS) -> dict:
         vote(app, evaluation_id, username, choices)
     result = count_and_publish(app, evaluation_id)
     return {**arranged, "evaluation": evaluation_id, "result": result}
+
+
+def selection_tied(app, sitting) -> dict:
+    """Five deputies (d005 added to the hall of four) and a published 2-seat selection that
+    elects c01 and ties c02 and c03 at the last seat (3 marks each, threshold 3 of 5); its
+    runoff not opened yet. Adds "selection"."""
+    arranged = hall_of_four(app, sitting)
+    with app_db(app) as s:
+        clerk = user(s, "clerk")
+        d, _pw = roster.add_deputy(s, clerk, hash_method=HASH,
+                                   congress_id=arranged["congress_id"], name="代表5",
+                                   number="005", delegation="道里区代表团", password=PASSWORD)
+        attendance.check_in(s, clerk, session_id=arranged["session_id"], deputy_id=d.id,
+                            by_desk=True)
+        poll = ballots.create_poll(s, clerk, session_id=arranged["session_id"],
+                                   title="2023年民生实事项目票决", seats=2,
+                                   candidate_project_ids=arranged["projects"],
+                                   key_bits=app.config["POLL_KEY_BITS"])
+        ballots.open_poll(s, clerk, poll.id)
+        poll_id = poll.id
+    for username, choices in zip(DEPUTIES + ("d005",),
+                                 [["c01", "c02"], ["c01", "c02"], ["c01", "c03"],
+                                  ["c01", "c03"], ["c02", "c03"]]):
+        vote(app, poll_id, username, choices)
+    doc = count_and_publish(app, poll_id)
+    assert doc["elected"] == ["c01"] and doc["runoff_reason"] == "tie"
+    assert doc["seats_left"] == 1 and doc["runoff_candidates"] == ["c02", "c03"]
+    return {**arranged, "selection": poll_id}

@@ -43,7 +43,7 @@ def test_the_dashboard_lists_every_project_with_its_figures(app, client, year):
     assert "城市绿化景观提升" in html and "城区排污设施改造" in html
     # 新增绿地 2/3 = 66.67 %, 补植乔木 1/1.75 = 57.14 %: mean 61.91 %; half the periods
     # elapsed (Q1, Q2): in progress.
-    assert re.search(r"data-completion>61\.91\s%<", html) and "推进中" in html
+    assert re.search(r"data-completion[^>]*>61\.91\s%<", html) and "推进中" in html
     assert "2025-Q2，第 1 版" in html
     # The water project filed nothing: Q1 (due 25 March) and Q2 (25 June) overdue.
     assert "2025-Q1：107 天" in html and "2025-Q2：15 天" in html

@@ -110,3 +110,18 @@ def test_the_deputy_page_shows_the_four_marks_per_project(app, sitting):
     with app_db(app) as s:
         assert s.get(Poll, poll_id).status == "open"
     assert vote(app, poll_id, "d002", {"c01": "satisfied"})
+
+
+def test_a_null_or_other_non_mark_is_422_over_http_and_the_token_not_spent(app, client, sitting):
+    year = selected_with_runoff(app, sitting)
+    out = app.test_cli_runner().invoke(args=["poll", "evaluate", str(year["selection"])])
+    poll_id = int(out.output.split()[-1])
+    from tests.polls import signed_voter
+
+    voter = signed_voter(app, client, poll_id, "d001")
+    for bad in ({"c01": None}, {"c01": 1}, {"c01": ["satisfied"]}, {"c01": {"m": "basic"}}):
+        r = client.post(f"/api/v1/polls/{poll_id}/ballots", json=voter.ballot(bad))
+        assert r.status_code == 422, bad
+        assert r.get_json()["error"] == "bad_choices"
+    r = client.post(f"/api/v1/polls/{poll_id}/ballots", json=voter.ballot({"c01": "satisfied"}))
+    assert r.status_code == 201  # the same token: it was not spent

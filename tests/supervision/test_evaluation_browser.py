@@ -129,3 +129,20 @@ def test_a_unit_files_its_rectification_report_and_the_secretariat_closes_it(app
     page.goto(f"{live_server}/projects/{year['projects'][2]}")
     expect(page.locator(".evaluation")).to_contain_text("整改已办结")
     expect(page.locator(".evaluation")).to_contain_text("不满意")
+
+
+def test_the_review_lists_every_project_abstentions_included(app, page, live_server, sitting):
+    year = selected_with_runoff(app, sitting)
+    out = app.test_cli_runner().invoke(args=["poll", "evaluate", str(year["selection"])])
+    poll_id = int(out.output.split()[-1])
+    sign_in(page, live_server, "d002")
+    page.goto(f"{live_server}/my/polls/{poll_id}")
+    expect(page.locator("#vote-status")).to_have_text("选票凭证已就绪，请选择。")
+    cards = page.locator(".candidate")
+    cards.nth(1).get_by_role("radio", name="不满意").check()
+    page.get_by_role("button", name="检查我的选票").click()
+    expect(page.locator("#review-list li")).to_have_text(
+        ["老旧小区改造：弃权", "城市道路维修：不满意", "中小学校建设：弃权"])
+    expect(page.locator("#review-empty")).to_be_hidden()
+    page.get_by_role("button", name="投出选票").click()
+    expect(page.locator("#receipt-code")).to_have_text(re.compile(r"[0-9a-f]{16,}"))

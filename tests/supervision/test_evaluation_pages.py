@@ -98,3 +98,20 @@ def test_closed_counted_and_published_on_the_pages_like_a_selection(app, sitting
         assert s.query(Rectification).count() == 1
     board = app.test_client().get(f"/polls/{poll_id}/board").get_data(as_text=True)
     assert "老旧小区改造：满意" in board and "中小学校建设：不满意" in board
+
+
+def test_a_year_whose_selection_still_leaves_a_seat_is_refused(app, sitting):
+    from tests.supervision.evaluating import selection_tied
+
+    year = selection_tied(app, sitting)
+    client = app.test_client()
+    login(client, "clerk")
+    warning = f"投票 {year['selection']} 尚有 1 个名额待定"
+    html = client.get(page_of(year["session_id"])).get_data(as_text=True)
+    assert warning in html and f'href="/polls/manage/{year["selection"]}"' in html
+    r = create(client, year["session_id"], year="2023", title="2023年度满意度测评")
+    assert r.status_code == 422
+    body = r.get_data(as_text=True)
+    assert "请先发起再次投票" in body and 'value="2023年度满意度测评"' in body
+    with app_db(app) as s:
+        assert s.query(Poll).filter_by(kind="evaluation").count() == 0

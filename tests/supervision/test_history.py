@@ -1,12 +1,14 @@
 """The seed years loaded as their own years (voting.supervision.history): the figures the seed
 documents published, read back through the same progress rules every page uses."""
 
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal as D
 
 from sqlalchemy import func, select
 
 from tests.helpers import app_db, user
+from tests.polls import add_candidates, poll_in_database
+from voting.pool import rounds
 from voting.pool import projects
 from voting.pool.models import Project, ScreeningRound
 from voting.sessions.models import Congress, CongressSession
@@ -79,7 +81,8 @@ def test_every_past_year_is_selected_through_recorded_rounds(app, clerk):
                         .where(Project.year.in_((2024, 2025)))) == 0
         pf = _year(s, 2019)
         assert {r.status for r in pf} == {"completed"}
-        assert pf[0].latest.submitted_by == "黑龙江在线"
+        # the figures are the document's: named by its title and publisher, not a unit
+        assert pf[0].latest.submitted_by == "《民生优先 31件惠民实事全部兑现》（黑龙江在线）"
 
 
 def test_loading_again_changes_nothing(app, clerk):
@@ -96,3 +99,84 @@ def test_loading_again_changes_nothing(app, clerk):
                 s.scalar(select(func.count(ScreeningRound.id))),
                 s.scalar(select(func.count(CongressSession.id)))) == before
         assert before[:3] == (68, 30, 15)
+
+
+def test_seed_reports_are_dated_by_the_source_or_keep_their_load_time(app, clerk):
+    before = datetime.now(timezone.utc) - timedelta(minutes=1)
+    _load(app)
+    with app_db(app) as s:
+        by_year = {y: _year(s, y)[0].latest for y in (2019, 2021, 2022)}
+        # seed 002 is dated 2020-01-04: that day, local (Harbin) midnight
+        assert by_year[2019].submitted_at == datetime(2020, 1, 3, 16, tzinfo=timezone.utc)
+        assert progress.local_date(by_year[2019].submitted_at, "Asia/Shanghai") == date(2020, 1, 4)
+        # seeds 004 and 000 give no date: no invented date, the load time stays
+        assert by_year[2021].submitted_at >= before and by_year[2022].submitted_at >= before
+        # every seed report names its source document, within the column's 80 characters
+        assert by_year[2021].submitted_by == "《2021年民生项目亮出“期中考”成绩单》"
+        assert by_year[2022].submitted_by.startswith("《选票连着民意") and \
+            by_year[2022].submitted_by.endswith("》") and len(by_year[2022].submitted_by) <= 80
+
+
+def test_year_origin_says_who_decided_and_whether_deputies_voted(app, clerk):
+    _load(app)
+    with app_db(app) as s:
+        got = {y: history.year_origin(s, y) for y in (2019, 2021, 2022, 2024, 2025)}
+        assert {y: o["voted"] for y, o in got.items()} == {
+            2019: False, 2021: True, 2022: True, 2024: False, 2025: False}
+        assert {y: o["scope"] for y, o in got.items()} == {
+            2019: "平房区", 2021: "哈尔滨市", 2022: "哈尔滨市", 2024: "黑龙江省", 2025: "哈尔滨市"}
+        assert got[2021]["session"] == "市十五届人大六次会议"
+        assert got[2022]["session"] is None  # seed 000 names no session for 2022
+        assert got[2024]["decided_by"].startswith("黑龙江省人民政府办公厅")
+        assert got[2025]["decided_by"].startswith("哈尔滨市人民政府办公厅")
+        assert got[2019]["source_title"] == "民生优先 31件惠民实事全部兑现"
+        for year in (2019, 2024, 2025):
+            assert "非人大代表票决" in got[year]["decided_by"]
+        # a year without selected projects has no origin to tell
+        assert history.year_origin(s, 2020) is None
+
+
+def test_the_data_themselves_say_who_decided(app, clerk):
+    """The rounds and the projects' source carry the deciding body, not only year_origin."""
+    _load(app)
+    with app_db(app) as s:
+        def final(year):
+            return s.scalars(select(ScreeningRound).where(ScreeningRound.year == year)
+                             .order_by(ScreeningRound.id)).all()[-1]
+
+        for year, scope in ((2019, "平房区"), (2024, "黑龙江省"), (2025, "哈尔滨市")):
+            r = final(year)
+            assert "非人大代表票决" in r.body and "不是人大代表票决的项目" in r.rationale
+            source = progress.year_projects(s, year)[0].source
+            assert source.startswith(f"{scope} {year}（") and "非人大代表票决" in source
+        assert "由市十五届人大六次会议人大代表投票确定" in final(2021).rationale
+        assert progress.year_projects(s, 2021)[0].source.startswith(
+            "哈尔滨市 2021（市十五届人大六次会议人大代表投票表决）：")
+
+
+def test_a_year_selected_by_a_published_poll_is_voted_by_its_session(app, clerk):
+    with app_db(app) as s:
+        actor = user(s, "clerk")
+        session = history.ensure_congress_session(s, actor, "某市第一届人民代表大会", 1,
+                                                  "第一次会议", 2030)
+        chosen = add_candidates(s, year=2030, n=3)
+        poll = poll_in_database(s, None, session.id, candidates=3, seats=2, status="published")
+        for c, p in zip(poll.candidates, chosen):
+            c.project_id = p.id
+        rounds.select_by_vote(s, actor, year=2030, project_ids=[chosen[0].id, chosen[1].id],
+                              body=session.title, decided_on=date(2025, 1, 1), rationale="票决")
+    with app_db(app) as s:
+        got = history.year_origin(s, 2030)
+        assert got["voted"] is True and got["session"] == "某市第一届人民代表大会第一次会议"
+        assert got["decided_by"] == "某市第一届人民代表大会第一次会议"
+
+
+def test_a_year_selected_by_a_round_without_a_poll_is_not_voted(app, clerk):
+    with app_db(app) as s:
+        actor = user(s, "clerk")
+        chosen = add_candidates(s, year=2031, n=2)
+        rounds.select_by_vote(s, actor, year=2031, project_ids=[chosen[0].id],
+                              body="某区人民政府常务会议", decided_on=None, rationale="区政府确定")
+    with app_db(app) as s:
+        got = history.year_origin(s, 2031)
+        assert got["voted"] is False and got["decided_by"] == "某区人民政府常务会议"

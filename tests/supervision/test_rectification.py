@@ -146,3 +146,46 @@ def test_the_project_page_and_open_data_show_the_rating_and_rectification(app, y
     assert doc["evaluation"]["rectification"]["closed"] is False
     p1 = client.get(f"/projects/{year['projects'][0]}").get_data(as_text=True)
     assert 'data-rating="satisfied"' in p1 and "72.73" in p1
+
+
+def test_in_public_a_step_names_the_unit_or_the_secretariat_never_the_account(app, year):
+    rect, p3 = year["rect"], year["projects"][2]
+    assert step(signed_in(app, "u3"), rect, "report", "已新建教学楼两栋。").status_code == 302
+    assert step(signed_in(app, "clerk"), rect, "follow_up", "实地察看。").status_code == 302
+    public = app.test_client()
+    record = public.get(f"{LIST}/{rect}").get_data(as_text=True)
+    project = public.get(f"/projects/{p3}").get_data(as_text=True)
+    for html in (record, project):
+        by = [part.split("</span>", 1)[0] for part in html.split('class="step-by">')[1:]]
+        assert by == ["市单位3", "秘书处"]
+        assert "u3" not in html and "clerk" not in html
+    doc = public.get(f"/api/v1/projects/{p3}").get_json()
+    assert [s["by"] for s in doc["evaluation"]["rectification"]["steps"]] == ["市单位3", "秘书处"]
+    listed = signed_in(app, "clerk").get(LIST).get_data(as_text=True)
+    assert "秘书处" in listed and "clerk" not in listed.split("</header>", 1)[1]
+    with app_db(app) as s:  # the account is kept in the audit log
+        actors = [e.actor for e in s.query(AuditEntry).filter(
+            AuditEntry.action.in_(["rectification.report", "rectification.follow_up"]))
+            .order_by(AuditEntry.seq)]
+    assert actors == ["u3", "clerk"]
+
+
+def test_the_record_links_to_the_public_project_page(app, year):
+    html = app.test_client().get(f"{LIST}/{year['rect']}").get_data(as_text=True)
+    p3 = year["projects"][2]
+    assert f'href="/projects/{p3}"' in html and "/pool/projects/" not in html
+
+
+def test_unit_rows_give_a_unit_its_rectifications_for_a_list(app, year):
+    from voting.auth.models import User
+    from voting.supervision import rectification
+
+    with app.test_request_context():
+        from voting import db
+
+        s = db.session()
+        mine = rectification.unit_rows(s, s.query(User).filter_by(username="u3").one())
+        other = rectification.unit_rows(s, s.query(User).filter_by(username="u1").one())
+        assert [(r.project.title, r.state, r.closed, r.url) for r in mine] == [
+            ("中小学校建设", "open", False, f"{LIST}/{year['rect']}")]
+        assert other == []

@@ -74,3 +74,25 @@ def test_a_unit_files_a_quarterly_report_and_the_completion_changes(page, live_s
     page.get_by_role("link", name=f"更正 城市绿化景观提升 {this_year['quarter']}").click()
     expect(page.get_by_label("累计完成：补植乔木")).to_have_value("17500")
     expect(page.locator("[data-next-version]")).to_have_attribute("data-next-version", "2")
+
+
+@pytest.mark.browser
+def test_the_dashboard_is_cards_on_a_phone_and_a_table_on_a_desktop(page, live_server, app,
+                                                                   this_year):
+    """QA: on a phone the dashboard was a cramped six-column table."""
+    sign_in(page, live_server, "clerk")
+    page.goto(f"{live_server}/supervision/?year={this_year['year']}")
+    row = page.locator(f'#dashboard-projects tr[data-project="{this_year["id"]}"]')
+    expect(row).to_contain_text("城市绿化景观提升")
+    phone = page.viewport_size["width"] < 600
+    display = row.evaluate("tr => getComputedStyle(tr).display")
+    assert display == ("block" if phone else "table-row")
+    if phone:
+        # Each figure is labelled inside its card, and the card fits the screen.
+        label = row.locator("[data-completion]").evaluate(
+            "td => getComputedStyle(td, '::before').content")
+        assert "完成率" in label
+        box = row.bounding_box()
+        assert box["width"] <= page.viewport_size["width"]
+        expect(page.locator("#dashboard-projects thead")).not_to_be_in_viewport()
+    assert _fits_width(page)

@@ -113,3 +113,52 @@ def test_the_pdf_fetcher_serves_only_static_files(app, tmp_path):
     for url in ("http://h/static/../secret.txt", "file:///etc/passwd", "http://h/other"):
         with pytest.raises(ValueError):
             fetch(url)
+
+
+def test_late_counts_reports_per_project_and_period_not_versions(app, client, years):
+    """Corrections are versions of the same report: a late report corrected twice is still
+    one late report, and a correction after the due date of a report filed on time does not
+    make that report late; the corrections are counted apart."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from voting.supervision import progress, reports
+
+    with app_db(app) as s:
+        unit = user(s, "unit-fgw")  # the demo's lead unit reports for every task
+        rows = progress.projects_progress(s, progress.year_projects(s, 2025),
+                                          today=date(2026, 1, 10))
+        first, fifth = rows[0].project, rows[4].project
+        later = datetime(2025, 11, 3, 10, tzinfo=ZoneInfo(ZONE))
+        for project, period, n in ((fifth, "2025-Q3", 2), (fifth, "2025-Q3", 3),
+                                   (first, "2025-Q1", 2)):
+            t = next(t for t in project.targets if t.value is not None)
+            reports.file_report(s, unit, project_id=project.id, period=period,
+                                values={str(t.id): str(t.value * n / 10)}, now=later, zone=ZONE)
+        end = review.build_review(s, 2025, review.YEAREND, today=date(2026, 1, 10))
+        versions = sum(1 for pp in end.rows for r in pp.reports if r.late)
+        assert versions == 4  # what the page used to call "reports filed late"
+        assert end.late_reports == 1 and end.late_corrections == 3
+    html = client.get("/years/2025/report").get_data(as_text=True)
+    assert "逾期报送的报告（每个项目每期计一份）：1份" in html
+    assert "截止日后提交的更正：3次" in html
+
+
+def test_demo_rates_in_percent_never_pass_100(app, years):
+    from voting.supervision import progress
+
+    with app_db(app) as s:
+        rows = progress.projects_progress(s, progress.year_projects(s, 2025),
+                                          today=date(2026, 1, 10))
+        unit_of = {t.id: t.unit for pp in rows for t in pp.project.targets}
+        rates = [v for pp in rows for r in pp.reports for v in r.values
+                 if unit_of[v.target_id] == "%"]
+        assert rates and all(D(v.achieved) <= 100 for v in rates)
+        jobs = rows[0]  # 就业率 90 % at the demo's 115 %: 91.5 %, not 103.5 %
+        q4 = jobs.current["2025-Q4"]
+        rate = next(t for t in jobs.project.targets if t.unit == "%")
+        assert next(v.achieved for v in q4.values if v.target_id == rate.id) == "91.5"
+        assert "比率类目标不超过100%" in q4.narrative and "115%" not in q4.narrative
+        # counts still exceed: 500 场 at 115 % is 575
+        count = next(v.achieved for v in q4.values if v.target_id == jobs.project.targets[0].id)
+        assert count == "575"

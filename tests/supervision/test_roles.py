@@ -29,6 +29,8 @@ ACCESS = {
     ("supervision.years", "GET"): EVERYONE,
     ("supervision.year", "GET"): EVERYONE,
     ("supervision.year_download", "GET"): EVERYONE,
+    ("supervision.year_targets_download", "GET"): EVERYONE,
+    ("supervision.year_reports_download", "GET"): EVERYONE,
     ("supervision.project", "GET"): EVERYONE,
     ("supervision.rules_page", "GET"): EVERYONE,
     ("supervision.search", "GET"): EVERYONE,

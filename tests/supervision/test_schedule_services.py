@@ -63,3 +63,37 @@ def test_the_final_deadline_may_be_in_the_next_january(app, clerk):
         periods = progress.schedule_periods(progress.current_schedule(s, 2025))
         assert [p.due for p in periods] == [date(2025, 3, 31), date(2025, 6, 30),
                                             date(2025, 9, 30), date(2025, 12, 31)]
+
+
+def test_unit_names_match_across_half_and_full_width_brackets():
+    assert schedules.name_key("演示责任单位(教育)") == schedules.name_key("演示责任单位（教育）")
+    assert schedules.name_key("市 园林局") == schedules.name_key("市园林局")
+    assert schedules.name_key("〔教育〕") == schedules.name_key("(教育)")
+    assert schedules.name_key("市园林局") != schedules.name_key("市水务局")
+
+
+def test_what_a_schedule_change_does_to_past_periods(app, clerk):
+    with app_db(app) as s:
+        schedules.set_schedule(s, user(s, "clerk"), year=2025, frequency="quarterly",
+                               due_day=25, final_deadline=date(2025, 12, 31))
+        same = schedules.schedule_change(s, year=2025, frequency="quarterly", due_day=25,
+                                         final_deadline=date(2025, 12, 31),
+                                         today=date(2025, 8, 1))
+        assert not same.any and not same.touches_past
+        # The final deadline moved before Q4's due date: a future period moves, no confirmation.
+        shorter = schedules.schedule_change(s, year=2025, frequency="quarterly", due_day=25,
+                                            final_deadline=date(2025, 11, 30),
+                                            today=date(2025, 8, 1))
+        assert [(o.key, o.due, n.due) for o, n in shorter.moved] == [
+            ("2025-Q4", date(2025, 12, 25), date(2025, 11, 30))]
+        assert not shorter.touches_past
+        monthly = schedules.schedule_change(s, year=2025, frequency="monthly", due_day=25,
+                                            final_deadline=date(2025, 12, 31),
+                                            today=date(2025, 8, 1))
+        assert monthly.touches_past and len(monthly.added) == 12
+        with pytest.raises(Invalid) as refused:
+            schedules.set_schedule(s, user(s, "clerk"), year=2025, frequency="monthly",
+                                   due_day=25, final_deadline=date(2025, 12, 31),
+                                   today=date(2025, 8, 1))
+        assert refused.value.field == "confirm_past"
+        assert _count(s) == 1

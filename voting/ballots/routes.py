@@ -86,8 +86,10 @@ def _render_evaluation(congress_session, form, year, status: int = 200):
     from voting.supervision import evaluation
 
     projects = evaluation.selected_projects(db.session(), year) if year else []
+    unfilled = evaluation.year_unfilled(db.session(), year) if year else []
     return render_template("ballots/manage_evaluation.html", congress_session=congress_session,
-                           form=form, projects=projects, year=year), status
+                           form=form, projects=projects, year=year,
+                           unfilled=unfilled), status
 
 
 @bp.route("/polls/manage/sessions/<int:session_id>/evaluation", methods=["GET", "POST"])

@@ -47,15 +47,21 @@ def _short(label: str, n: int = 28) -> str:
     return label if len(label) <= n else label[: n - 1] + "…"
 
 
-def _pct_text(value: Decimal | None, none_text: str) -> str:
+def _pct_text(value: Decimal | str | None, none_text: str) -> str:
+    """A completion as text; a str stands for itself (e.g. "8 个，无目标值")."""
+    if isinstance(value, str):
+        return value
     return none_text if value is None else rules.percent(value) + "\u00a0%"
 
 
-def completion_bars(chart_id: str, title: str, items: list[tuple[str, Decimal | None]], *,
+def completion_bars(chart_id: str, title: str,
+                    items: list[tuple[str, Decimal | str | None]], *,
                     none_text: str = "—", head: tuple[str, str] = ("", "")) -> Chart:
     """Horizontal bars of completions in percent (projects of a year, targets of a project):
-    the scale reaches 100 % or the largest value, a dashed line marks 100 %."""
-    top = max([Decimal(100)] + [v for _, v in items if v is not None])
+    the scale reaches 100 % or the largest value, a dashed line marks 100 %. A value given as
+    text draws no bar and shows that text (a figure without a target to compare with)."""
+    items = [(label, value) for label, value in items]
+    top = max([Decimal(100)] + [v for _, v in items if isinstance(v, Decimal)])
     height = max(ROW, ROW * len(items) + 8)
     parts = []
     for i, (label, value) in enumerate(items):
@@ -63,7 +69,7 @@ def completion_bars(chart_id: str, title: str, items: list[tuple[str, Decimal | 
         parts.append(f'<text class="chart-label" x="0" y="{y + 20}">{escape(_short(label))}</text>')
         parts.append(f'<rect class="chart-track" x="0" y="{y + 28}" width="{BAR_AREA}" '
                      f'height="16" rx="2"></rect>')
-        if value is not None:
+        if isinstance(value, Decimal):
             w = float(value) / float(top) * BAR_AREA
             css = "chart-bar over" if value >= rules.HUNDRED else "chart-bar"
             parts.append(f'<rect class="{css}" x="0" y="{y + 28}" width="{_num(w)}" '
@@ -102,10 +108,12 @@ def count_bars(chart_id: str, title: str, items: list[tuple[str, int, str]], *,
 
 def progress_columns(chart_id: str, title: str, periods: list[str],
                      points: dict[str, tuple[Decimal | None, Decimal | None]], unit: str, *,
-                     none_text: str = "—", head: tuple[str, str, str] = ("", "", "")) -> Chart:
+                     none_text: str = "—", no_target_text: str | None = None,
+                     head: tuple[str, str, str] = ("", "", "")) -> Chart:
     """One target's completion per reporting period as columns (a period without a report
     stays empty), with the 100 % line: the target's timeline. `points` maps a period to
-    (achieved to date, completion)."""
+    (achieved to date, completion); a period with a figure but no completion (the target
+    has no value to compare with) says `no_target_text`, not that nothing was reported."""
     values = [points[p][1] for p in periods if p in points and points[p][1] is not None]
     top = max([Decimal(100)] + values)
     plot_h, base_y, left = 160, 180, 44
@@ -136,8 +144,10 @@ def progress_columns(chart_id: str, title: str, periods: list[str],
     rows = []
     for period in periods:
         got, done = points.get(period, (None, None))
+        done_text = (no_target_text if got is not None and done is None and no_target_text
+                     else _pct_text(done, none_text))
         rows.append([period, none_text if got is None else f"{rules.text(got)} {unit}",
-                     _pct_text(done, none_text)])
+                     done_text])
     desc = "；".join(f"{r[0]}: {r[1]}, {r[2]}" for r in rows)
     return Chart(chart_id, title, desc, _svg(chart_id, title, desc, base_y + 28,
                                              "".join(parts), "chart-columns"), list(head), rows)

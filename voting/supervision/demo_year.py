@@ -80,7 +80,9 @@ def assign_units(db: Session, actor, projects) -> bool:
         lead, responsible = COORDINATOR, [_unit_name(project.field)]
         if project.lead_unit == lead and project.responsible_units == responsible[0]:
             continue
-        schedules.assign_units(db, actor, project.id, lead=lead, responsible=responsible)
+        # the demo units are meant to be new (their accounts follow): confirmed
+        schedules.assign_units(db, actor, project.id, lead=lead, responsible=responsible,
+                               confirm_new=True)
         changed = True
     return changed
 
@@ -104,12 +106,35 @@ def _moment(day: date, zone: str) -> datetime:
     return datetime(day.year, day.month, day.day, 10, tzinfo=ZoneInfo(zone)).astimezone(timezone.utc)
 
 
+def is_rate(target) -> bool:
+    return target.unit.strip() in ("%", "％")
+
+
 def _achieved(target, share: Decimal) -> str:
-    """The demo's figure for a target at that share; a rate in percent never passes 100 %."""
-    value = (Decimal(target.value) * share).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    if target.unit.strip() == "%":
-        value = min(value, max(Decimal(target.value), Decimal(100)))
-    return rules.text(value)
+    """The demo's figure for a target at that share. A rate in percent never passes 100 %:
+    beyond its target it closes that share of the gap to 100 % (90 % at 1.15 → 91.5 %), since
+    a rate cannot be exceeded the way a count can (103.5 % 就业率 would read as nonsense)."""
+    goal = Decimal(target.value)
+    value = goal * min(share, Decimal(1))
+    if is_rate(target):
+        if share > 1 and goal < 100:
+            value = goal + (Decimal(100) - goal) * (share - 1)
+        value = min(value, Decimal(100))
+    elif share > 1:
+        value = goal * share
+    return rules.text(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def _narrative(quarter: int, share: Decimal, project) -> str:
+    """The demo's progress sentence, true of every target: a rate's over-achievement is not
+    the counts' (see `_achieved`)."""
+    head = f"（演示数据）{QUARTER_WORDS[quarter]}进展：按工作方案推进，"
+    if share <= 1:
+        return head + f"各项目标完成约{int(share * 100)}%。"
+    extra = int((share - 1) * 100)
+    if any(is_rate(t) for t in project.targets if t.value is not None):
+        return head + f"全年目标均已完成，数量类目标超出约{extra}%，比率类目标不超过100%。"
+    return head + f"全年目标均已完成，超出约{extra}%。"
 
 
 def file_demo_reports(db: Session, accounts: dict[int, User], projects, zone: str) -> int:
@@ -128,8 +153,7 @@ def file_demo_reports(db: Session, accounts: dict[int, User], projects, zone: st
                 db, accounts[project.id], project_id=project.id, period=f"{YEAR}-Q{quarter}",
                 values={str(t.id): _achieved(t, share) for t in project.targets
                         if t.value is not None},
-                narrative=(f"（演示数据）{QUARTER_WORDS[quarter]}进展：按工作方案推进，"
-                           f"各项目标完成约{int(share * 100)}%。"),
+                narrative=_narrative(quarter, share, project),
                 spending=rules.text((SPENDING_BASE + 100 * n) * share),
                 delivery="in_use" if done else "partly_in_use" if share >= Decimal("0.5")
                 else "under_way",

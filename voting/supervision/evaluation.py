@@ -52,8 +52,12 @@ def _rectification(db: Session, project_id: int, poll_id: int) -> dict | None:
                      .options(selectinload(Rectification.steps)))
     if rect is None:
         return None
+    from voting.supervision.rectification import step_authors
+
+    # "by": the unit's name or 秘书处, never the account (that is in the audit log only)
+    authors = step_authors(db, rect.steps)
     return {"id": rect.id, "closed": rect.closed,
-            "steps": [{"kind": s.kind, "body": s.body, "by": s.by, "at": s.at,
+            "steps": [{"kind": s.kind, "body": s.body, "by": authors[s.id], "at": s.at,
                        "unit_id": s.unit_id} for s in rect.steps]}
 
 
@@ -125,6 +129,53 @@ def _runoffs(db: Session, poll_id: int) -> list[Poll]:
     return found
 
 
+def unfilled_seats(db: Session, polls) -> list[tuple[Poll, int]]:
+    """(poll, seats) for each published selection whose result leaves seats a runoff could
+    fill (a tie at the last seat, too few over the threshold) while no runoff of it is
+    published yet: what it selected is not the year's list yet."""
+    found = []
+    for p in polls:
+        if p.status != "published" or p.kind not in _selecting_kinds():
+            continue
+        result = db.scalar(select(PollResult).where(PollResult.poll_id == p.id))
+        doc = result.document if result is not None else {}
+        if not doc.get("seats_left") or not doc.get("runoff_candidates"):
+            continue
+        runoffs = db.scalars(select(Poll.status).where(Poll.parent_id == p.id)).all()
+        if "published" not in runoffs:
+            found.append((p, int(doc["seats_left"])))
+    return found
+
+
+def _refuse_unfilled(db: Session, polls) -> None:
+    from voting.errors import Conflict
+
+    unfilled = unfilled_seats(db, polls)
+    if unfilled:
+        poll, seats = unfilled[0]
+        raise Conflict(_l("Poll %(id)s still leaves %(n)s seat(s) to fill: open its runoff, "
+                          "count and publish it first, then the evaluation.",
+                          id=poll.id, n=seats), code="seats_to_fill")
+
+
+def year_selections(db: Session, year: int) -> list[Poll]:
+    """The published selections (runoffs included) over candidate projects of `year`."""
+    from voting.pool.models import Project
+
+    of_year = (select(PollCandidate.poll_id)
+               .join(Project, Project.id == PollCandidate.project_id)
+               .where(Project.year == year))
+    return list(db.scalars(select(Poll).where(Poll.id.in_(of_year),
+                                              Poll.kind.in_(_selecting_kinds()),
+                                              Poll.status == "published")
+                           .order_by(Poll.id)))
+
+
+def year_unfilled(db: Session, year: int) -> list[tuple[Poll, int]]:
+    """The year's selections that still leave seats to fill (the evaluation page warns)."""
+    return unfilled_seats(db, year_selections(db, year))
+
+
 def selected_by_poll(db: Session, poll_id: int) -> tuple[Poll, list[int]]:
     """(poll, project ids) that a published selection and its runoffs selected, in the
     selection's ballot order. Refuses a poll that is not a published selection, or whose
@@ -144,6 +195,7 @@ def selected_by_poll(db: Session, poll_id: int) -> tuple[Poll, list[int]]:
         raise Conflict(_l("Runoff poll %(ids)s of poll %(id)s is not published yet.",
                              ids=", ".join(map(str, pending)), id=poll_id),
                        code="runoff_not_published")
+    _refuse_unfilled(db, polls)
     chosen: set[int] = set()
     for p in polls:
         result = db.scalar(select(PollResult).where(PollResult.poll_id == p.id))
@@ -240,7 +292,9 @@ def evaluate_poll(db: Session, actor, poll_id: int, *, key_bits: int = 3072) -> 
 
 def evaluate_year(db: Session, actor, *, session_id: int, year: int, title: str | None = None,
                   threshold_base: str = "roster", key_bits: int = 3072) -> Poll:
-    """The secretariat's page: an evaluation over every selected project of `year`."""
+    """The secretariat's page: an evaluation over every selected project of `year`, once
+    every selection of the year has filled its seats."""
+    _refuse_unfilled(db, year_selections(db, year))
     projects = selected_projects(db, year)
     return create_evaluation(db, actor, session_id=session_id,
                              project_ids=[p.id for p in projects], title=title,

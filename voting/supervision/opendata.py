@@ -202,13 +202,91 @@ def year_table(db: Session, year: int, *, today: date) -> tuple[list[str], list[
     return headers, rows
 
 
-def export(db: Session, year: int, fmt: str, *, today: date) -> tuple[bytes, str]:
-    """(body, mimetype) of the year's rows as CSV or XLSX; formulas are neutralised by
-    `voting.core.tabular` (a title starting with = stays text)."""
-    headers, rows = year_table(db, year, today=today)
+TARGET_HEADERS = (
+    ("project_id", _l("Project ID")), ("project_title", _l("Project")),
+    ("target_id", _l("Target ID")), ("metric", _l("Target")), ("unit", _l("Unit")),
+    ("target", _l("Annual target")), ("achieved", _l("Achieved to date")),
+    ("completion", _l("Completion (%)")), ("completion_source", _l("Completion source")),
+    ("qualifier", _l("Qualifier")), ("met", _l("Met")), ("contribution", _l("Counts as (%)")),
+    ("status", _l("Project status")),
+)
+
+REPORT_HEADERS = (
+    ("project_id", _l("Project ID")), ("project_title", _l("Project")),
+    ("period", _l("Period")), ("version", _l("Version")), ("submitted", _l("Submitted")),
+    ("source", _l("Report source")), ("late", _l("Late")), ("due", _l("Due")),
+    ("days_late", _l("Days late")), ("unit", _l("Unit")),
+    ("target_id", _l("Target ID")), ("metric", _l("Target")), ("achieved", _l("Achieved")),
+    ("target_unit", _l("Target unit")), ("entered", _l("Entered")),
+    ("entered_unit", _l("Entered unit")), ("stated_completion", _l("Stated completion (%)")),
+    ("counts", _l("Gives the period's figure")),
+    ("spending_wan_yuan", _l("Spent to date (10,000 yuan)")), ("delivery", _l("Delivery")),
+)
+
+TABLES = ("projects", "targets", "reports")
+
+
+def _headers(pairs) -> list[str]:
+    return [f"{label} ({key})" for key, label in pairs]
+
+
+def _flag(value) -> str:
+    return "" if value is None else ("true" if value else "false")
+
+
+def _year_rows(db: Session, year: int, *, today: date) -> list[progress.ProjectProgress]:
+    return progress.projects_progress(db, progress.year_projects(db, year, stage=None),
+                                      today=today)
+
+
+def target_table(db: Session, year: int, *, today: date) -> tuple[list[str], list[list]]:
+    """One row per target of the year's projects, with the figures of `target_row` (the
+    project JSON): target ÷ achieved gives the completion, the contributions the project's."""
+    rows = []
+    for pp in _year_rows(db, year, today=today):
+        for tp in pp.targets:
+            t = target_row(tp)
+            rows.append([pp.project.id, pp.project.title, t["id"], t["metric"], t["unit"],
+                         t["target"] or "", t["achieved"] or "", t["completion"] or "",
+                         t["completion_source"] or "", t["qualifier"] or "", _flag(t["met"]),
+                         t["contribution"] or "", pp.status or ""])
+    return _headers(TARGET_HEADERS), rows
+
+
+def report_table(db: Session, year: int, *, today: date) -> tuple[list[str], list[list]]:
+    """One row per figure of every report version (by project, period, version): the raw
+    material of every completion. `counts` says whether this version's figure is the one the
+    period uses (the newest version naming the target)."""
+    rows = []
+    for pp in _year_rows(db, year, today=today):
+        targets = {t.id: t for t in pp.project.targets}
+        for report in pp.reports:
+            r = report_row(report)
+            base = [pp.project.id, pp.project.title, r["period"], r["version"],
+                    r["submitted"] or "", r["source"] or "", _flag(r["late"]), r["due"] or "",
+                    r["days_late"], r["unit"] or ""]
+            tail = [r["spending_wan_yuan"] or "", r["delivery"] or ""]
+            if not report.values:
+                rows.append(base + [""] * 8 + tail)
+            for v in report.values:
+                t = targets.get(v.target_id)
+                counts = pp.period_values.get(report.period, {}).get(v.target_id) is v
+                rows.append(base + [v.target_id, t.metric if t else "", v.achieved,
+                                    t.unit if t else "", v.entered or "", v.entered_unit or "",
+                                    v.stated_completion or "", _flag(counts)] + tail)
+    return _headers(REPORT_HEADERS), rows
+
+
+def export(db: Session, year: int, fmt: str, *, today: date,
+           table: str = "projects") -> tuple[bytes, str]:
+    """(body, content type) of one of the year's tables (projects, targets, report values)
+    as CSV or XLSX; formulas are neutralised by `voting.core.tabular` (a title starting
+    with = stays text)."""
+    make = {"projects": year_table, "targets": target_table, "reports": report_table}[table]
+    headers, rows = make(db, year, today=today)
     if fmt == "csv":
         return tabular.export_csv(headers, rows), "text/csv; charset=utf-8"
     if fmt == "xlsx":
-        return (tabular.export_xlsx(headers, rows, title=f"projects-{year}"),
+        return (tabular.export_xlsx(headers, rows, title=f"{table}-{year}"),
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     raise Invalid(_l("Download as .csv or .xlsx."))

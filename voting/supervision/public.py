@@ -167,3 +167,159 @@ def candidate_projects(db: Session, poll_id: int) -> dict[str, int]:
                                   PollCandidate.project_id.is_not(None))).all())
 
 
+
+
+# ---- how a year's projects were chosen -------------------------------------------------------
+
+# A seed document of this kind is a government plan: its projects were listed, not voted.
+PLAN_KINDS = ("plan",)
+
+
+@dataclass
+class Selection:
+    """How a year's selected projects came to be selected, as the record says: `voted` of
+    them by a published vote of the deputies, the others by the bodies of the rounds that
+    moved them (the source's own words); the scope (哈尔滨市, 黑龙江省, 平房区) where a seed
+    document says it, and whether that document is a plan."""
+
+    total: int
+    voted: int
+    bodies: list[str] = field(default_factory=list)
+    scope: str | None = None
+    plan: bool = False
+
+    @property
+    def all_voted(self) -> bool:
+        return self.total > 0 and self.voted == self.total
+
+
+def _seed_doc_of(year: int, projects: list[Project]) -> dict | None:
+    """The seed document these projects were loaded from (their `source` begins with its
+    scope and year and holds its title), or None."""
+    try:
+        from voting.supervision import history
+        doc = history.seed_doc(year)
+    except Exception:  # pragma: no cover - no seed documents installed
+        return None
+    if not doc:
+        return None
+    head, title = f"{doc['scope']} {doc['year']}", doc["source"]["title"][:20]
+    if any((p.source or "").startswith(head) and title in (p.source or "") for p in projects):
+        return doc
+    return None
+
+
+def _origin(db: Session, year: int) -> dict | None:
+    """History's account of who decided the year's projects (voting.supervision.history
+    .year_origin), or None."""
+    from voting.supervision import history
+
+    fn = getattr(history, "year_origin", None)
+    return fn(db, year) if fn else None
+
+
+def voted_projects(db: Session, project_ids) -> set[int]:
+    """The projects among these that a published seat-filling poll had on its ballot (the only
+    way the application itself selects a project)."""
+    from voting.supervision.evaluation import _selecting_kinds
+
+    ids = list(project_ids)
+    if not ids:
+        return set()
+    return set(db.scalars(select(PollCandidate.project_id)
+                          .join(Poll, Poll.id == PollCandidate.poll_id)
+                          .where(PollCandidate.project_id.in_(ids),
+                                 Poll.kind.in_(_selecting_kinds()),
+                                 Poll.status == "published")))
+
+
+def selection(db: Session, year: int, projects: list[Project] | None = None) -> Selection:
+    from voting.pool.models import RoundEntry, ScreeningRound
+
+    if projects is None:
+        projects = progress.year_projects(db, year)
+    voted = voted_projects(db, [p.id for p in projects])
+    others = [p.id for p in projects if p.id not in voted]
+    origin = _origin(db, year) if projects else None
+    doc = _seed_doc_of(year, projects)
+    if others and origin and origin.get("voted") and not voted:
+        # a past year whose source says the deputies voted it (no poll of ours)
+        voted, others = {p.id for p in projects}, []
+        bodies = [origin["decided_by"]] if origin.get("decided_by") else []
+    else:
+        bodies = []
+    if others:
+        for body in db.scalars(select(ScreeningRound.body)
+                               .join(RoundEntry, RoundEntry.round_id == ScreeningRound.id)
+                               .where(ScreeningRound.year == year,
+                                      ScreeningRound.to_stage == "selected",
+                                      RoundEntry.outcome == "advanced",
+                                      RoundEntry.project_id.in_(others))
+                               .order_by(ScreeningRound.id)):
+            if body not in bodies:
+                bodies.append(body)
+    scope = (origin or {}).get("scope") or (doc.get("scope") if doc else None)
+    return Selection(total=len(projects), voted=len(voted), bodies=bodies, scope=scope or None,
+                     plan=bool(doc) and doc.get("kind") in PLAN_KINDS and not voted)
+
+
+SELECTED_NOT_VOTED = _l("Selected (not by a vote of the deputies)")
+LISTED_IN_PLAN = _l("Listed in the year's plan")
+
+
+def stage_names(db: Session, project: Project) -> dict:
+    """The stage words for one project's pages: "selected" says 票决入选 only for a project
+    the deputies voted for; a past year's project reads 入选, or 列入年度计划 from a plan."""
+    from voting.pool.projects import STAGE_LABELS
+
+    names = dict(STAGE_LABELS)
+    if project.stage == "selected" and project.id not in voted_projects(db, [project.id]) \
+            and not (_origin(db, project.year) or {}).get("voted"):
+        doc = _seed_doc_of(project.year, [project])
+        names["selected"] = (LISTED_IN_PLAN if doc and doc.get("kind") in PLAN_KINDS
+                             else SELECTED_NOT_VOTED)
+    return names
+
+
+def reported_count(rows: list[progress.ProjectProgress]) -> int:
+    """How many projects the year's average completion is the mean of."""
+    return sum(1 for pp in rows if pp.completion is not None)
+
+
+def year_ratings(db: Session, year: int, rows: list[progress.ProjectProgress]) -> dict | None:
+    """The year's published evaluation with each project's rating, marks and rectification
+    (整改) state, in the year list's order; None before an evaluation is published."""
+    from voting.supervision import evaluation
+
+    ev = evaluation.year_evaluation(db, year)
+    if ev is None:
+        return None
+    lines = []
+    for pp in rows:
+        if pp.project.id not in ev["projects"]:
+            continue
+        one = evaluation.project_evaluation(db, pp.project.id)
+        if one is None or one["poll_id"] != ev["poll_id"]:
+            continue
+        lines.append({"project": pp.project, **one})
+    dissatisfied = sum(1 for line in lines if line["rating"] == "dissatisfied")
+    return {**ev, "lines": lines, "dissatisfied": dissatisfied}
+
+
+def seed_report_dated(project: Project, report, zone: str) -> bool:
+    """Whether a seed report carries its source document's own date (history dates the
+    figures by the source where it gives a date) rather than the time it was loaded."""
+    from voting.supervision import history
+
+    fn = getattr(history, "source_moment", None)
+    doc = _seed_doc_of(project.year, [project])
+    if fn is None or doc is None or report.submitted_at is None:
+        return False
+    moment = fn(doc, zone)
+    if moment is None:
+        return False
+    at = report.submitted_at
+    if at.tzinfo is None:
+        from datetime import timezone
+        at = at.replace(tzinfo=timezone.utc)
+    return at == moment

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from flask import Response, abort, current_app, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from jinja2 import TemplateNotFound
 
 from voting import db
@@ -41,9 +42,19 @@ def _public_helpers():
     def supervision_progress(project):
         return progress.project_progress(db.session(), project, today=_today())
 
+    def seed_dated(project, report):
+        """A seed report dated by its source document (else: the time it was loaded)."""
+        return public.seed_report_dated(project, report,
+                                        current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+    def stage_names(project):
+        """The stage words for this project (票决入选 only for what the deputies voted)."""
+        return public.stage_names(db.session(), project)
+
     return {"progress_labels": public.STATUS_LABELS, "progress_badges": public.STATUS_BADGES,
             "candidate_projects": candidate_projects,
             "supervision_progress": supervision_progress, "pct": _pct,
+            "stage_names": stage_names, "seed_dated": seed_dated,
             "rules_percent": rules.percent, "rules_text": rules.text}
 
 
@@ -79,8 +90,18 @@ def target_charts(pp: progress.ProjectProgress) -> list[charts.Chart]:
             f"target-chart-{tp.target.id}",
             _("%(metric)s: completion by reporting period", metric=tp.target.metric),
             periods, points, tp.target.unit, none_text=_("no report"),
+            no_target_text=_("no target value"),
             head=(_("Period"), _("Achieved to date"), _("Completion"))))
     return out
+
+
+def _target_completion(tp: progress.TargetProgress):
+    """A target's completion for the overview chart; a figure without a target value to
+    compare with shows that figure, "no target value", rather than "no figure yet"."""
+    if tp.state.completion is None and tp.state.achieved is not None:
+        return _("%(v)s %(u)s, no target value", v=rules.text(tp.state.achieved),
+                 u=tp.target.unit)
+    return tp.state.completion
 
 
 # ---- pages ------------------------------------------------------------------------------
@@ -113,17 +134,38 @@ def year(year: int):
     return render_template("supervision/year.html", view=view,
                            status_chart=status_chart("status-chart", view.counts),
                            completion_chart=completion_chart("completion-chart", view.rows),
-                           evaluation=opendata.year_evaluation(s, year),
+                           ratings=public.year_ratings(s, year, view.all_rows),
+                           selection=public.selection(s, year, [pp.project for pp in view.all_rows]),
+                           reported=public.reported_count(view.all_rows),
                            statuses=rules.STATUSES)
+
+
+def _download(year: int, fmt: str, table: str):
+    if fmt not in opendata.FORMATS:
+        abort(404)
+    body, content_type = opendata.export(db.session(), year, fmt, today=_today(), table=table)
+    name = f"supervision-{year}" + ("" if table == "projects" else f"-{table}")
+    # content_type, not mimetype: Flask would add a second "; charset=utf-8" to a text type
+    return Response(body, content_type=content_type, headers={
+        "Content-Disposition": f"attachment; filename={name}.{fmt}"})
 
 
 @bp.get("/years/<int:year>/projects.<fmt>")
 def year_download(year: int, fmt: str):
-    if fmt not in opendata.FORMATS:
-        abort(404)
-    body, mimetype = opendata.export(db.session(), year, fmt, today=_today())
-    return Response(body, mimetype=mimetype, headers={
-        "Content-Disposition": f"attachment; filename=supervision-{year}.{fmt}"})
+    """The year's projects as a spreadsheet: the rows of the JSON list."""
+    return _download(year, fmt, "projects")
+
+
+@bp.get("/years/<int:year>/targets.<fmt>")
+def year_targets_download(year: int, fmt: str):
+    """One row per target, so that every completion can be recomputed from the file."""
+    return _download(year, fmt, "targets")
+
+
+@bp.get("/years/<int:year>/reports.<fmt>")
+def year_reports_download(year: int, fmt: str):
+    """One row per figure of every report version (corrections included)."""
+    return _download(year, fmt, "reports")
 
 
 @bp.get("/projects/<int:project_id>")
@@ -134,7 +176,7 @@ def project(project_id: int):
     evaluation = opendata.evaluation_of(s, p.id)
     overview = charts.completion_bars(
         "targets-chart", _("Completion per target"),
-        [(tp.target.metric, tp.state.completion) for tp in pp.targets],
+        [(tp.target.metric, _target_completion(tp)) for tp in pp.targets],
         none_text=_("no figure yet"), head=(_("Target"), _("Completion"))) if pp.targets else None
     return render_template("supervision/project.html", project=p, pp=pp, evaluation=evaluation,
                            evaluation_partial=_has_template("supervision/_evaluation.html"),
@@ -163,7 +205,21 @@ def rules_page():
     return render_template("supervision/rules.html", example=worked_example(s),
                            exceeded_at=rules.percent(rules.EXCEEDED_AT),
                            about_met_at=rules.percent(rules.ABOUT_MET_AT),
-                           rule_text=rules.RULE_TEXT, qualifiers=QUALIFIER_WORDS)
+                           rule_text=rules.RULE_TEXT, qualifiers=QUALIFIER_WORDS,
+                           rule_words=RULE_WORDS, rule_values={
+                               "completion": _("achieved to date ÷ annual target × 100, to "
+                                               "two decimals, rounded half up"),
+                               "project": _("the plain mean of the targets' completions, each "
+                                            "capped at 100 %, every target weighing the same"),
+                               "exceeded_at": f"{rules.percent(rules.EXCEEDED_AT)} %",
+                               "about_met_at": f"{rules.percent(rules.ABOUT_MET_AT)} %"})
+
+
+# rules.RULE_TEXT's keys in words (the code's own text follows each, labelled).
+RULE_WORDS = {"completion": _l("A target's completion"),
+              "project": _l("A project's completion"),
+              "exceeded_at": _l("A target is exceeded from"),
+              "about_met_at": _l("A target “about” (左右) a number is met from")}
 
 
 # The qualifier words of rules.py, by the comparison they ask for.

@@ -10,8 +10,9 @@ views. Services flush and never commit.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -21,7 +22,7 @@ from voting.auth.models import Role
 from voting.ballots.models import Poll
 from voting.db import get_one
 from voting.errors import Conflict, Forbidden, Invalid
-from voting.pool.models import Project, ProjectUnit, UnitMember
+from voting.pool.models import Project, ProjectUnit, Unit, UnitMember
 from voting.pool.units import may_report
 from voting.supervision.models import Rectification, RectificationStep
 
@@ -30,6 +31,7 @@ BODY_MAX = 5000
 ACTIONS = {"report": "rectification.report", "follow_up": "rectification.follow_up",
            "closed": "rectification.closed", "reopened": "rectification.reopened"}
 STATES = ("open", "closed")
+UNIT_STEPS = ("report",)  # the unit's; every other step kind is the secretariat's
 
 
 def get_rectification(db: Session, rect_id: int) -> Rectification:
@@ -152,17 +154,59 @@ def reopen(db: Session, actor, rect_id: int, body: str) -> RectificationStep:
     return _add(db, actor, rect, "reopened", _body(body))
 
 
+# ---- who a step is by, in public ---------------------------------------------------------
+
+def step_authors(db: Session, steps) -> dict[int, str]:
+    """{step id: who added it, as the public sees it}: the unit's name for a unit's report,
+    秘书处 for the secretariat's steps. The account that added it is in the audit log only."""
+    steps = list(steps)
+    ids = {s.unit_id for s in steps if s.unit_id is not None}
+    names = dict(db.execute(select(Unit.id, Unit.name).where(Unit.id.in_(ids))).all()) \
+        if ids else {}
+    return {s.id: step_author(s, names) for s in steps}
+
+
+def step_author(step, unit_names: dict[int, str]) -> str:
+    if step.kind in UNIT_STEPS:
+        return unit_names.get(step.unit_id) or gettext("Responsible unit")
+    return gettext("Secretariat")
+
+
 # ---- lists -------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Row:
+    """One rectification in a list: its project, state ("open"/"closed"), link and last step
+    (who by, as the public sees it)."""
+
     rect: Rectification
     project: Project
     poll: Poll
+    authors: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def id(self) -> int:
+        return self.rect.id
 
     @property
     def closed(self) -> bool:
         return self.rect.closed
+
+    @property
+    def state(self) -> str:
+        return "closed" if self.rect.closed else "open"
+
+    @property
+    def url(self) -> str:
+        """The rectification's public record (needs an app or request context)."""
+        from flask import url_for
+
+        return url_for("supervision.rectification", rect_id=self.rect.id)
+
+    @property
+    def last_by(self) -> str | None:
+        step = self.last_step
+        return None if step is None else self.authors.get(step.id)
 
     @property
     def reports(self) -> int:
@@ -182,7 +226,9 @@ def rows(db: Session, *, state: str | None = None, project_ids=None) -> list[Row
          .order_by(Rectification.id.desc()))
     if project_ids is not None:
         q = q.where(Rectification.project_id.in_(list(project_ids)))
-    found = [Row(r, p, poll) for r, p, poll in db.execute(q).all()]
+    found = db.execute(q).all()
+    authors = step_authors(db, [s for r, _p, _poll in found for s in r.steps])
+    found = [Row(r, p, poll, authors) for r, p, poll in found]
     if state == "open":
         found = [r for r in found if not r.closed]
     elif state == "closed":
@@ -191,7 +237,8 @@ def rows(db: Session, *, state: str | None = None, project_ids=None) -> list[Row
 
 
 def unit_rows(db: Session, user) -> list[Row]:
-    """The rectifications of the projects this unit user reports for."""
+    """The rectifications of the projects this unit user reports for, newest first (each
+    Row: .project, .state / .closed, .url, .last_step)."""
     project_ids = db.scalars(select(ProjectUnit.project_id)
                              .join(UnitMember, UnitMember.unit_id == ProjectUnit.unit_id)
                              .where(UnitMember.user_id == user.id).distinct()).all()

@@ -72,6 +72,7 @@ def _render(rect_id: int, form: StepForm | None = None, status: int = 200):
         evaluation = None  # a newer evaluation rated it: this record is about an older one
     return render_template("supervision/rectification.html", rect=rect, project=project,
                            evaluation=evaluation, allowed=_allowed(s, rect),
+                           authors=svc.step_authors(s, rect.steps),
                            form=form or StepForm(formdata=None)), status
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
@@ -28,12 +28,14 @@ class ScheduleForm(FlaskForm):
     final_deadline = DateField(_l("Final deadline"), validators=[InputRequired()])
     reason = TextAreaField(_l("Reason (for a change)"),
                            validators=[Length(max=schedules.REASON_MAX)], render_kw={"rows": 2})
+    confirm_past = BooleanField(_l("I confirm: past periods change as shown"))
 
 
 class AssignForm(FlaskForm):
     lead = StringField(_l("Lead unit"), validators=[Length(max=200)])
     responsible = TextAreaField(_l("Responsible units"), validators=[Length(max=8000)],
                                 render_kw={"rows": 4})
+    confirm_new = BooleanField(_l("Yes, create the new unit(s) named above"))
 
 
 class ReportUploadForm(FlaskForm):
@@ -41,9 +43,10 @@ class ReportUploadForm(FlaskForm):
         FileRequired(), FileAllowed(["csv", "xlsx"], _l("Upload a .csv or .xlsx file."))])
 
 
-def report_form(project, previous=None):
+def report_form(project, previous=None, values=None):
     """A form for a report on `project`: achieved to date per target (prefilled from the
-    previous version, as typed), the unit of each figure, narrative, spending, delivery."""
+    previous version, as typed, or from `values`, the period's figure of each target: the
+    newest version naming it), the unit of each figure, narrative, spending, delivery."""
 
     class ReportForm(FlaskForm):
         narrative = TextAreaField(_l("Progress narrative"),
@@ -72,7 +75,7 @@ def report_form(project, previous=None):
         data["spending"] = (None if previous.spending_wan_yuan is None
                             else rules.text(previous.spending_wan_yuan))
         data["delivery"] = previous.delivery or ""
-        for value in previous.values:
+        for value in (previous.values if values is None else values.values()):
             data[reports.value_field(value.target_id)] = value.entered
             data[reports.unit_field(value.target_id)] = value.entered_unit
     return ReportForm(data=data)

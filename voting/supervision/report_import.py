@@ -17,7 +17,7 @@ from voting.core.tabular import (Column, ImportResult, RowError, max_length, par
 from voting.errors import DomainError, Invalid
 from voting.pool.models import Project
 from voting.pool.units import may_report
-from voting.supervision import dashboard, reports
+from voting.supervision import dashboard, reports, rules
 from voting.supervision.models import DELIVERY
 
 
@@ -49,9 +49,18 @@ COLUMNS = (
     Column("narrative", _l("Progress narrative"), aliases=("进展情况", "Progress narrative"),
            parse=max_length(reports.NARRATIVE_MAX)),
     Column("spending", _l("Investment completed to date (10,000 yuan)"),
-           aliases=("完成投资（万元）", "完成投资", "Investment completed")),
+           aliases=("完成投资（万元）", "完成投资", "累计完成投资（万元）", "Investment completed")),
     Column("delivery", _l("Delivery"), aliases=("建设状态", "Delivery"), parse=_parse_delivery),
 )
+
+
+def shown_header(column: Column) -> str:
+    """A column's header as the page names it: the template's Chinese header on a Chinese
+    page, the English one otherwise (both are accepted in a file)."""
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return column.aliases[0] if locale is None or locale.language == "zh" else column.aliases[-1]
 
 
 def _label(key: str) -> str:
@@ -73,11 +82,33 @@ class ReportGroup:
     delivery: str | None = None
     title: str = ""
     version: int = 0
+    unchanged: bool = False  # identical to the period's current report: skipped
+    late: bool = False  # would be marked late (filed after the period's due date)
+
+    @property
+    def correction(self) -> bool:
+        """A new version of a period already filed."""
+        return self.version > 1
+
+
+DELIVERY_WORDS = {"in_use": "已完工并投入使用", "partly_in_use": "部分投入使用",
+                  "under_way": "推进中"}
 
 
 @dataclass
 class ReportPreview(ImportResult):
     groups: list[ReportGroup] = field(default_factory=list)
+
+    @property
+    def to_file(self) -> list[ReportGroup]:
+        return [g for g in self.groups if not g.unchanged]
+
+    @property
+    def skipped(self) -> list[ReportGroup]:
+        return [g for g in self.groups if g.unchanged]
+
+    def group_of(self, row: int) -> ReportGroup | None:
+        return next((g for g in self.groups if row in g.rows), None)
 
 
 def _field_row(group: ReportGroup, exc: DomainError) -> tuple[int, str]:
@@ -94,8 +125,11 @@ def _field_row(group: ReportGroup, exc: DomainError) -> tuple[int, str]:
     return group.rows[0], _label(column)
 
 
-def check(db: Session, actor, filename: str, data: bytes) -> ReportPreview:
-    """Read and check the whole file; nothing changes."""
+def check(db: Session, actor, filename: str, data: bytes, *,
+          today: date | None = None) -> ReportPreview:
+    """Read and check the whole file; nothing changes. Each report says what it will be: a
+    new report, a correction of a filed period (its version, late by `today` or not), or
+    unchanged (identical to the period's current report, skipped)."""
     parsed = parse_table(read_rows(filename, data), COLUMNS)
     preview = ReportPreview(rows=parsed.rows, errors=list(parsed.errors))
     if preview.errors and not preview.rows:
@@ -145,12 +179,13 @@ def check(db: Session, actor, filename: str, data: bytes) -> ReportPreview:
                 "You do not report for the units of project %(id)s.", id=project.id)))
             continue
         try:
-            reports.reportable_period(db, project, group.period)
-            reports.check_values(project, {str(k): v for k, v in group.values.items()},
-                                 {str(k): v for k, v in group.units.items()})
-            reports.check_narrative(group.narrative)
-            reports.check_spending(group.spending)
-            reports.check_delivery(group.delivery)
+            the_period = reports.reportable_period(db, project, group.period)
+            checked = reports.check_values(
+                project, {str(k): v for k, v in group.values.items()},
+                {str(k): v for k, v in group.units.items()})
+            narrative = reports.check_narrative(group.narrative)
+            spending = reports.check_spending(group.spending)
+            delivery = reports.check_delivery(group.delivery)
         except Invalid as exc:
             if exc.field == "values":  # an unknown target: point at the row
                 bad = next((r for t, r in group.value_rows.items()
@@ -160,7 +195,11 @@ def check(db: Session, actor, filename: str, data: bytes) -> ReportPreview:
                 row, column = _field_row(group, exc)
                 preview.errors.append(RowError(row, column, str(exc.message)))
             continue
-        group.version = reports.next_version(db, project.id, group.period)
+        resolved = reports.resolve(db, project.id, group.period, checked, narrative, spending,
+                                   delivery)
+        group.version = resolved.version
+        group.unchanged = resolved.unchanged and bool(resolved.versions)
+        group.late = today is not None and today > the_period.due
     # A later version of the same period in one file would be a correction made before
     # the first is read: one report per project and period is what the file files.
     preview.groups = list(groups.values())
@@ -170,21 +209,26 @@ def check(db: Session, actor, filename: str, data: bytes) -> ReportPreview:
 
 def apply(db: Session, actor, filename: str, data: bytes, *, now: datetime,
           zone: str) -> ReportPreview:
-    """Check again and file every report of the file, or raise ImportRefused."""
-    preview = check(db, actor, filename, data)
+    """Check again and file every report of the file but the unchanged ones, or raise
+    ImportRefused."""
+    from voting.supervision import progress
+
+    preview = check(db, actor, filename, data, today=progress.local_date(now, zone))
     preview.refuse_unless_ok()
-    for group in preview.groups:
+    for group in preview.to_file:
         reports.file_report(db, actor, project_id=group.project_id, period=group.period,
                             values={str(k): v for k, v in group.values.items()},
                             units={str(k): v for k, v in group.units.items()},
                             narrative=group.narrative, spending=group.spending,
-                            delivery=group.delivery, source="xlsx", now=now, zone=zone)
+                            delivery=group.delivery, source="xlsx", now=now, zone=zone,
+                            skip_unchanged=True)
     return preview
 
 
 def template_rows(db: Session, actor, *, today: date, zone: str) -> tuple[list[str], list[list]]:
     """The template, filled in with one row per target of each of the user's projects for the
-    period to report now (the first not filed yet, else the last), the previous figures in it."""
+    period to report now (the first not filed yet, else the last), with everything its current
+    report says (figures, narrative, spending, delivery): sent back as it is, it files nothing."""
     headers = [c.aliases[0] for c in COLUMNS]  # the Chinese headers the units' files use
     rows = []
     for up in dashboard.user_projects(db, actor, today=today, zone=zone):
@@ -194,16 +238,20 @@ def template_rows(db: Session, actor, *, today: date, zone: str) -> tuple[list[s
         period = next((ps for ps in up.periods if ps.state in ("overdue", "open")),
                       up.periods[-1])
         previous = pp.current.get(period.period.key)
-        entered = {v.target_id: v for v in previous.values} if previous else {}
+        entered = pp.period_values.get(period.period.key, {})
+        spending = (rules.text(previous.spending_wan_yuan)
+                    if previous is not None and previous.spending_wan_yuan is not None else "")
+        delivery = DELIVERY_WORDS.get(previous.delivery, "") if previous is not None else ""
+        narrative = previous.narrative if previous is not None else ""
         first = True
         for target in pp.project.targets:
             value = entered.get(target.id)
             rows.append([pp.project.id, pp.project.title, period.period.key, target.id,
                          target.metric, target.unit,
                          value.entered if value else "", value.entered_unit if value else "",
-                         (previous.narrative if previous and first else ""), "", ""])
+                         *((narrative, spending, delivery) if first else ("", "", ""))])
             first = False
         if not pp.project.targets:
             rows.append([pp.project.id, pp.project.title, period.period.key, "", "", "", "",
-                         "", "", "", ""])
+                         "", narrative, spending, delivery])
     return headers, rows

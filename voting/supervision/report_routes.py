@@ -80,6 +80,11 @@ def overdue_export(year: int, fmt: str):
     abort(404)
 
 
+def _schedule_key(fields: dict) -> str:
+    """The schedule a preview showed: saving applies it only if the fields still say so."""
+    return f"{fields['frequency']}|{fields['due_day']}|{fields['final_deadline']}"
+
+
 @bp.route("/supervision/<int:year>/schedule", methods=["GET", "POST"])
 @role_required(SECRETARIAT)
 def schedule(year: int):
@@ -91,19 +96,32 @@ def schedule(year: int):
         form.reason.data = ""  # a change gives its own reason
         if current is None:
             form.final_deadline.data = date(year, 12, 31)
+    change = None
     if form.validate_on_submit():
+        # A change is previewed first (what it adds, removes, makes overdue), then applied.
+        fields = {"year": year, "frequency": form.frequency.data, "due_day": form.due_day.data,
+                  "final_deadline": form.final_deadline.data}
+        previewed = _schedule_key(fields)
+        apply = current is None or (request.form.get("step") == "apply"
+                                    and request.form.get("previewed") == previewed)
         with committed(form) as outcome:
-            schedules.set_schedule(s, current_user, year=year, frequency=form.frequency.data,
-                                   due_day=form.due_day.data,
-                                   final_deadline=form.final_deadline.data,
-                                   reason=form.reason.data or "")
-        if outcome.ok:
+            schedules.check_schedule(**fields, reason=form.reason.data or "")
+            if current is not None:
+                change = schedules.schedule_change(s, **fields, today=_today())
+            if apply:
+                schedules.set_schedule(s, current_user, **fields, reason=form.reason.data or "",
+                                       today=_today(),
+                                       confirm_past=bool(form.confirm_past.data))
+        if outcome.ok and apply:
             flash(_("The reporting schedule of %(year)s is set.", year=year), "success")
             return redirect(url_for(".schedule", year=year))
+        status = 200 if outcome.ok else 422
+    else:
+        status = 422 if form.is_submitted() else 200
     return render_template("supervision/schedule.html", year=year, form=form, current=current,
-                           periods=progress.schedule_periods(current),
-                           history=progress.schedule_history(s, year)), (
-        422 if form.is_submitted() else 200)
+                           periods=progress.schedule_periods(current), change=change,
+                           previewed=_schedule_key(fields) if change is not None else "",
+                           history=progress.schedule_history(s, year)), status
 
 
 @bp.route("/supervision/projects/<int:project_id>/units", methods=["GET", "POST"])
@@ -114,14 +132,24 @@ def assign_units(project_id: int):
     project = projects_svc.get_project(s, project_id)
     form = AssignForm(data={"lead": project.lead_unit,
                             "responsible": "\n".join(u.name for u in project.units)})
+    new_units: list[str] = []
     if form.validate_on_submit():
+        lead, names = (form.lead.data or "").strip(), schedules.split_units(form.responsible.data)
+        new_units = schedules.match_units(s, ([lead] if lead else []) + names)[1]
         with committed(form) as outcome:
-            schedules.assign_units(s, current_user, project.id, lead=form.lead.data,
-                                   responsible=schedules.split_units(form.responsible.data))
+            schedules.assign_units(s, current_user, project.id, lead=lead, responsible=names,
+                                   confirm_new=bool(form.confirm_new.data))
         if outcome.ok:
             flash(_("The units of “%(title)s” are saved.", title=project.title), "success")
-            return redirect(url_for(".dashboard_page", year=project.year))
-    return render_template("supervision/assign.html", project=project, form=form), (
+            lacking = schedules.units_without_account(s, project)
+            if lacking:
+                flash(_("No reporting account reports for %(names)s yet: attach one on the "
+                        "units page, or nobody can report on this project for them.",
+                        names="、".join(lacking)), "warning")
+            return redirect(url_for(".assign_units", project_id=project.id))
+    return render_template("supervision/assign.html", project=project, form=form,
+                           new_units=new_units,
+                           lacking=schedules.units_without_account(s, project)), (
         422 if form.is_submitted() else 200)
 
 
@@ -131,8 +159,13 @@ def assign_units(project_id: int):
 @role_required(UNIT)
 def unit_home():
     """The projects of the user's units, each period's due date and state, and the versions."""
-    rows = dashboard.user_projects(db.session(), current_user, today=_today(), zone=_zone())
-    return render_template("supervision/unit_home.html", rows=rows, today=_today())
+    from voting.supervision import rectification
+
+    s = db.session()
+    rows = dashboard.user_projects(s, current_user, today=_today(), zone=_zone())
+    open_rects = [r for r in rectification.unit_rows(s, current_user) if not r.closed]
+    return render_template("supervision/unit_home.html", rows=rows, today=_today(),
+                           rectifications=open_rects)
 
 
 def _reportable(s, project_id: int, period: str):
@@ -153,10 +186,10 @@ def report(project_id: int, period: str):
     previous version's figures are filled in, as typed)."""
     s = db.session()
     project, the_period = _reportable(s, project_id, period)
-    versions = [r for r in progress.project_progress(s, project, today=_today()).reports
-                if r.period == period]
+    pp = progress.project_progress(s, project, today=_today())
+    versions = [r for r in pp.reports if r.period == period]
     previous = versions[-1] if versions else None
-    form = report_form(project, previous)
+    form = report_form(project, previous, pp.period_values.get(period))
     if form.validate_on_submit():
         values = {t.id: form[reports.value_field(t.id)].data or "" for t in project.targets}
         units = {t.id: form[reports.unit_field(t.id)].data for t in project.targets}
@@ -165,10 +198,14 @@ def report(project_id: int, period: str):
                 s, current_user, project_id=project.id, period=period, values=values,
                 units=units, narrative=form.narrative.data, spending=form.spending.data,
                 delivery=form.delivery.data or None, source="form", now=utcnow(),
-                zone=_zone())
-            version, late = filed.version, filed.late
+                zone=_zone(), skip_unchanged=True)
+            version, late = (filed.version, filed.late) if filed else (None, False)
         if outcome.ok:
-            if late:
+            if version is None:
+                flash(_("Nothing changed: the report for %(period)s stays version %(v)s, and "
+                        "no new version is filed.", period=period,
+                        v=versions[-1].version), "info")
+            elif late:
                 flash(_("Version %(v)s of the report for %(period)s is filed, after the due "
                         "date: it is marked late.", v=version, period=period), "warning")
             else:
@@ -182,18 +219,22 @@ def report(project_id: int, period: str):
 
 
 def _reports_imported(preview) -> Response:
-    flash(_("%(n)s report(s) filed from the file.", n=len(preview.groups)), "success")
+    flash(_("%(n)s report(s) filed from the file.", n=len(preview.to_file)), "success")
+    if preview.skipped:
+        flash(_("%(n)s report(s) unchanged, skipped: %(which)s.", n=len(preview.skipped),
+                which="；".join(f"{g.title} {g.period}" for g in preview.skipped)), "info")
     return redirect(url_for(".unit_home"))
 
 
 def _import_flow() -> ImportFlow:
     return ImportFlow(
         template="supervision/report_import.html", upload_form=ReportUploadForm,
-        check=lambda s, filename, data: report_import.check(s, current_user, filename, data),
+        check=lambda s, filename, data: report_import.check(s, current_user, filename, data,
+                                                            today=_today()),
         apply=lambda s, actor, filename, data: report_import.apply(
             s, actor, filename, data, now=utcnow(), zone=_zone()),
         done=_reports_imported,
-        context={"columns": report_import.COLUMNS,
+        context={"columns": report_import.COLUMNS, "shown_header": report_import.shown_header,
                  "template_urls": {fmt: url_for(".report_template", fmt=fmt)
                                    for fmt in ("xlsx", "csv")}})
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from voting.audit.services import record
 from voting.errors import Forbidden, Invalid
@@ -58,6 +58,53 @@ def next_version(db: Session, project_id: int, period: str) -> int:
     return (db.scalar(select(func.max(ProgressReport.version))
                       .where(ProgressReport.project_id == project_id,
                              ProgressReport.period == period)) or 0) + 1
+
+
+def period_versions(db: Session, project_id: int, period: str) -> list[ProgressReport]:
+    """Every version filed for one project and period, oldest first."""
+    return list(db.scalars(select(ProgressReport).options(selectinload(ProgressReport.values))
+                           .where(ProgressReport.project_id == project_id,
+                                  ProgressReport.period == period)
+                           .order_by(ProgressReport.version)))
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """What a filing would store, once blanks of a correction are read as "as before"."""
+
+    versions: list
+    spending: Decimal | None
+    delivery: str | None
+    unchanged: bool  # identical to what the period's report says now: nothing to file
+
+    @property
+    def version(self) -> int:
+        return self.versions[-1].version + 1 if self.versions else 1
+
+
+def resolve(db: Session, project_id: int, period: str, checked: list[CheckedValue],
+            narrative: str, spending: Decimal | None, delivery: str | None) -> Resolved:
+    """A correction that leaves spending or delivery blank keeps the previous version's (a
+    blank figure keeps its figure too, see `progress.build`); unchanged when every figure,
+    the narrative, spending and delivery equal the period's current report."""
+    versions = period_versions(db, project_id, period)
+    if not versions:
+        return Resolved(versions, spending, delivery, False)
+    current = versions[-1]
+    if spending is None:
+        spending = current.spending_wan_yuan
+    if delivery is None:
+        delivery = current.delivery
+    figures: dict[int, str] = {}
+    for report in versions:
+        figures.update({v.target_id: v.achieved for v in report.values})
+    same = (all(figures.get(v.target_id) is not None
+                and Decimal(figures[v.target_id]) == Decimal(v.achieved) for v in checked)
+            and narrative == (current.narrative or "")
+            and (spending is None) == (current.spending_wan_yuan is None)
+            and (spending is None or Decimal(spending) == Decimal(current.spending_wan_yuan))
+            and delivery == current.delivery)
+    return Resolved(versions, spending, delivery, same)
 
 
 def check_values(project, values, units=None) -> list[CheckedValue]:
@@ -169,8 +216,11 @@ def reportable_period(db: Session, project, period) -> rules.Period:
 def file_report(db: Session, actor, *, project_id: int, period: str, values: dict,
                 narrative: str = "", spending: str | None = None, delivery: str | None = None,
                 units: dict | None = None, source: str = "form", now: datetime,
-                zone: str) -> ProgressReport:
-    """File the next version of the project's report for `period`, as the unit of `actor`."""
+                zone: str, skip_unchanged: bool = False) -> ProgressReport | None:
+    """File the next version of the project's report for `period`, as the unit of `actor`.
+    In a correction, blank spending or delivery keeps the previous version's. With
+    `skip_unchanged` (the form, the upload), a filing identical to the period's current report
+    files nothing and returns None: re-sending what is on record is not a (late) correction."""
     # The project's row is locked (PostgreSQL) so that two filings at once for one period
     # take consecutive versions instead of colliding on the unique version.
     project = get_one(db, Project, project_id, _l("No such project."), with_for_update=True)
@@ -191,6 +241,10 @@ def file_report(db: Session, actor, *, project_id: int, period: str, values: dic
                       field=value_field(project.targets[0].id) if project.targets
                       else "narrative")
 
+    resolved = resolve(db, project.id, period, checked, narrative, spending_value, delivery)
+    if skip_unchanged and resolved.unchanged:
+        return None
+    spending_value, delivery = resolved.spending, resolved.delivery
     submitted_on = progress.local_date(now, zone)
     late = submitted_on > the_period.due
     version = next_version(db, project.id, period)

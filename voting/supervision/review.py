@@ -100,11 +100,27 @@ class Review:
 
     @property
     def late_reports(self) -> int:
-        return sum(len(pp.late_reports) for pp in self.rows)
+        """Reports filed late, one per project and period: its first version came after the
+        due date. A correction is a new version of the same report, not another report."""
+        return sum(1 for pp in self.rows for r in first_versions(pp) if r.late)
+
+    @property
+    def late_corrections(self) -> int:
+        """Corrections (versions after the first) filed after the period's due date."""
+        return sum(1 for pp in self.rows for r in pp.reports if r.late and r.version > 1)
 
     @property
     def overdue(self) -> int:
         return sum(len(pp.overdue) for pp in self.rows)
+
+
+def first_versions(pp: progress.ProjectProgress) -> list[ProgressReport]:
+    """The first version filed of each period's report."""
+    first: dict[str, ProgressReport] = {}
+    for r in pp.reports:
+        if r.period not in first or r.version < first[r.period].version:
+            first[r.period] = r
+    return list(first.values())
 
 
 def delivery_counts(rows: list[progress.ProjectProgress]) -> dict:

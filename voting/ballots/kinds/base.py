@@ -128,6 +128,13 @@ class Kind:
         and `tied` (docs/protocol.md)."""
         raise NotImplementedError
 
+    def summary(self, document: dict):
+        """One line on a published result's card (home page, results list): what the vote
+        gave, in the kind's own terms."""
+        return _l("%(cast)s ballots cast, %(elected)s of %(seats)s seats filled",
+                  cast=document.get("ballots_cast"),
+                  elected=len(document.get("elected") or []), seats=document.get("seats"))
+
     def selected(self, document: dict) -> list[str]:
         """Publication's effect: the candidates that become the year's selected projects."""
         return list(document.get("elected") or [])

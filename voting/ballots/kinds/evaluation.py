@@ -59,6 +59,16 @@ class Evaluation(Kind):
                 "elected": [], "tied": [], "seats_left": 0, "runoff_candidates": [],
                 "runoff_reason": None}
 
+    def summary(self, document: dict):
+        """No seats: how many projects were rated, the overall rate, how many dissatisfied."""
+        ratings = document.get("ratings") or {}
+        rate = document.get("overall_rate")
+        rate = "—" if rate is None else str(rate) + " %"
+        return _l("%(cast)s ballots cast, %(n)s projects rated, overall satisfaction rate "
+                  "%(rate)s, %(bad)s rated dissatisfied", cast=document.get("ballots_cast"),
+                  n=len(ratings), rate=rate,
+                  bad=sum(1 for r in ratings.values() if r == rules.DISSATISFIED))
+
     def selected(self, document: dict) -> list[str]:
         return []
 

@@ -322,7 +322,8 @@
       list.textContent = "";
       var any = false;
       candidates().forEach(function (box) {
-        var id = box.dataset.candidate, mark = K.shown(choices, id);
+        var id = box.dataset.candidate;
+        var mark = K.reviewed ? K.reviewed(choices, id) : K.shown(choices, id);
         if (mark === null) return;
         var item = document.createElement("li");
         item.textContent = mark ? fmt(M.review_mark, {title: box.dataset.title,

@@ -7,7 +7,9 @@
  *   restore(form, choices) put saved choices back
  *   settle(input)          after a change: remember it (to undo a refused one)
  *   undo(input)            undo the change that went over the limit
- *   shown(choices, id)     on the review list: null (left out), "" (the title), or a mark
+ *   shown(choices, id)     rated or chosen: null (not), "" (the title), or a mark
+ *   reviewed(choices, id)  on the review list before casting: as shown, unless the kind
+ *                          lists every candidate with its mark (abstentions included)
  */
 (function () {
   "use strict";
@@ -15,9 +17,15 @@
   var kinds = window.BallotKinds = window.BallotKinds || {};
 
   /** A kind that gives each candidate one of `marks` (radios), `fallback` when left out;
-   *  `limited`: the mark counted against the limit (none: no limit). */
+   *  `limited`: the mark counted against the limit (none: no limit); `listAll`: the review
+   *  lists every candidate with its mark, `fallback` included. */
   kinds.markKind = function (options) {
-    var fallback = options.fallback, limited = options.limited;
+    var fallback = options.fallback, limited = options.limited, listAll = !!options.listAll;
+
+    function shown(choices, id) {
+      var mark = choices[id] || fallback;
+      return mark === fallback ? null : mark;
+    }
 
     function remember(box) {
       box.dataset.mark = box.querySelector('input[type="radio"]:checked').value;
@@ -51,9 +59,9 @@
         var previous = input.closest(".candidate").dataset.mark || fallback;
         input.closest("fieldset").querySelector('input[value="' + previous + '"]').checked = true;
       },
-      shown: function (choices, id) {
-        var mark = choices[id] || fallback;
-        return mark === fallback ? null : mark;
+      shown: shown,
+      reviewed: function (choices, id) {
+        return listAll ? (choices[id] || fallback) : shown(choices, id);
       }
     };
   };
