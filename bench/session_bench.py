@@ -92,6 +92,48 @@ def _wait_up() -> None:
     raise SystemExit("gunicorn did not start")
 
 
+def _bare_worker(url: str, pem: str, ballots: list[dict]) -> None:
+    """The cast's bare cost: verify the RSA-PSS signature, one committed insert under a unique
+    constraint; no web stack, no ORM."""
+    pub = blind_rsa.load_public_key(pem)
+    if url.startswith("sqlite"):
+        import sqlite3
+
+        conn = sqlite3.connect(url.split("///", 1)[1], timeout=60)
+        mark = "?"
+    else:
+        import psycopg
+
+        conn = psycopg.connect(url.replace("postgresql+psycopg", "postgresql"))
+        mark = "%s"
+    cur = conn.cursor()
+    for b in ballots:
+        prepared = b64url_decode(b["msg_prefix"]) + b64url_decode(b["msg"])
+        assert blind_rsa.verify(pub, prepared, b64url_decode(b["sig"]))
+        cur.execute(f"INSERT INTO bench_bare (msg, sig, choices) VALUES ({mark}, {mark}, {mark})",
+                    (b["msg"], b["sig"], json.dumps(b["choices"])))
+        conn.commit()
+    conn.close()
+
+
+def bare_rate(url: str, pem: str, ballots: list[dict], processes: int) -> float:
+    from concurrent.futures import ProcessPoolExecutor
+
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS bench_bare"))
+        conn.execute(text("CREATE TABLE bench_bare (msg VARCHAR(64) PRIMARY KEY, sig TEXT, "
+                          "choices TEXT)"))
+    engine.dispose()
+    chunks = [ballots[i::processes] for i in range(processes)]
+    t = time.perf_counter()
+    with ProcessPoolExecutor(processes) as pool:
+        list(pool.map(_bare_worker, [url] * processes, [pem] * processes, chunks))
+    return len(ballots) / (time.perf_counter() - t)
+
+
 def _pct(values, q):
     values = sorted(values)
     return values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
@@ -141,7 +183,7 @@ def main() -> None:
             with lock:
                 csrf[i] = body["csrf_token"]
 
-        token_times, cast_times, tokens = [], [], {}
+        token_times, cast_times, tokens, sent = [], [], {}, []
 
         def token(i):
             msg, prefix = blind_rsa.random_message()
@@ -170,6 +212,7 @@ def main() -> None:
             assert status == 201, body
             with lock:
                 cast_times.append(elapsed)
+                sent.append(ballot)
 
         def phase(name, fn):
             t = time.perf_counter()
@@ -183,13 +226,17 @@ def main() -> None:
               f"{'PostgreSQL' if args.database_url else 'SQLite'}")
         phase("sign-ins", sign_in)
         phase("tokens", token)
-        phase("ballots", cast)
+        cast_seconds = phase("ballots", cast)
         ms = lambda xs, q: 1000 * _pct(xs, q)  # noqa: E731
         print(f"token p50 {ms(token_times, .5):.0f} ms  p99 {ms(token_times, .99):.0f} ms")
         print(f"cast  p50 {ms(cast_times, .5):.0f} ms  p99 {ms(cast_times, .99):.0f} ms")
     finally:
         server.terminate()
         server.wait()
+    bare = bare_rate(url, doc["public_key_pem"], sent, args.workers)
+    served = len(rows) / cast_seconds
+    print(f"bare cast (verify + committed insert, {args.workers} processes) {bare:8.1f}/s; "
+          f"served/bare {served / bare:.2f}")
     for step in ("close", "tally", "publish"):
         t = time.perf_counter()
         _flask(env, "poll", step, str(poll_id))
