@@ -93,7 +93,10 @@ def _install_cast_privacy(app: Flask) -> None:
     from voting.api.cast import CastSessionInterface
     from voting.errors import cast_logger, install_log_filters
 
+    from voting.ballots.services import expire_signing_keys
+
     app.session_interface = CastSessionInterface(app.session_interface)
+    app.before_request(lambda: expire_signing_keys())
     install_log_filters(app)
     cast_logger()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import time
 from dataclasses import dataclass
 from functools import lru_cache, partial
 
@@ -244,26 +245,39 @@ def _same_token(issuance: TokenIssuance, blinded_msg: bytes) -> bytes:
     return bytes(issuance.blind_sig)
 
 
-_SIGNING_KEYS: dict[tuple[int, str], blind_rsa.SigningKey] = {}
+# (poll id, key fingerprint) → (parsed key, last use on the monotonic clock)
+_SIGNING_KEYS: dict[tuple[int, str], tuple[blind_rsa.SigningKey, float]] = {}
+# A parsed key stays in a worker's memory at most this long after its last use: the close
+# deletes the key's row, and every worker drops its copy within this time (any request runs
+# the purge), the worker that closed the poll at once.
+SIGNING_KEY_IDLE_SECONDS = 60
 
 
 def _signing_key(db: Session, poll: Poll) -> blind_rsa.SigningKey:
     """The open poll's key, parsed (and checked) once per process rather than per token: keyed
-    by the poll and its key's fingerprint, so a rotated key is read afresh. Keys of polls that
-    are no longer open are dropped here and by `forget_signing_key` at close."""
+    by the poll and its key's fingerprint, so a rotated key is read afresh."""
     cache_key = (poll.id, poll.key_fingerprint)
-    key = _SIGNING_KEYS.get(cache_key)
-    if key is None:
-        for stale in [k for k in _SIGNING_KEYS if k[0] == poll.id]:
-            del _SIGNING_KEYS[stale]
+    entry = _SIGNING_KEYS.get(cache_key)
+    if entry is None:
+        forget_signing_key(poll.id)
         key = blind_rsa.SigningKey(
             blind_rsa.load_private_key(db.get(PollKey, poll.id).private_key_pem))
-        _SIGNING_KEYS[cache_key] = key
+    else:
+        key = entry[0]
+    _SIGNING_KEYS[cache_key] = (key, time.monotonic())
     return key
 
 
 def forget_signing_key(poll_id: int) -> None:
     for stale in [k for k in _SIGNING_KEYS if k[0] == poll_id]:
+        del _SIGNING_KEYS[stale]
+
+
+def expire_signing_keys(now: float | None = None) -> None:
+    """Drop the keys not used for SIGNING_KEY_IDLE_SECONDS (run before every request)."""
+    now = time.monotonic() if now is None else now
+    for stale in [k for k, (_key, used) in _SIGNING_KEYS.items()
+                  if now - used > SIGNING_KEY_IDLE_SECONDS]:
         del _SIGNING_KEYS[stale]
 
 
