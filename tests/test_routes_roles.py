@@ -156,3 +156,24 @@ def test_who_may_use_each_route(app, everything, role):
     assert not wrong, "\n".join(wrong)
     with app_db(app) as s:  # nothing a refused request sent was recorded
         assert s.scalar(select(func.count()).select_from(AuditEntry)) == audit_before
+
+
+@pytest.mark.parametrize("role", ["anonymous", "secretariat", "unit"])
+def test_no_page_fails_on_huge_numbers_in_its_query(app, everything, role):
+    """Every GET route with numbers no integer column holds in the usual query parameters:
+    a clear answer (the default, 404 or 422), never a 500."""
+    client = app.test_client()
+    if role != "anonymous":
+        login(client, ACCOUNTS[role])
+    huge = str(10**20)
+    query = {name: huge for name in ("year", "page", "unit", "poll", "session", "as_of", "q")}
+    failed = []
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.endpoint):
+        if "GET" not in rule.methods or rule.endpoint == "static":
+            continue
+        with app.test_request_context():
+            url = url_for(rule.endpoint, **{a: everything[a] for a in rule.arguments})
+        r = client.get(url, query_string=query)
+        if r.status_code >= 500:
+            failed.append(f"{url}: {r.status_code}")
+    assert failed == []

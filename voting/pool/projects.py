@@ -13,6 +13,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from voting.audit.services import record
+from voting.core.years import year_in_range
 from voting.db import get_one
 from voting.errors import Conflict
 from voting.pool import units
@@ -44,6 +45,8 @@ def search_projects(db: Session, *, year: int | None = None, stage: str | None =
                     field_: str | None = None, q: str = "") -> list[Project]:
     query = select(Project).options(selectinload(Project.targets))
     if year:
+        if not year_in_range(year):
+            return []  # no project carries it (and no integer column holds every number)
         query = query.where(Project.year == year)
     if stage:
         query = query.where(Project.stage == stage)

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from voting import db
+from voting.core.years import year_in_range
 from voting.auth.access import role_required
 from voting.errors import DomainError, Invalid
 from voting.extensions import limiter
@@ -39,7 +40,7 @@ def _labels():
 
 def _year_arg(s) -> int:
     year = request.values.get("year", type=int)
-    if year:
+    if year_in_range(year):
         return year
     known = projects_svc.years(s)
     return known[0] if known else date.today().year

@@ -213,7 +213,7 @@ def roster(congress_id: int):
     s = db.session()
     congress_ = congresses_svc.get_congress(s, congress_id)
     q = request.args.get("q", "").strip()
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = min(max(request.args.get("page", 1, type=int), 1), 10**6)
     total, deputies = roster_svc.search_deputies(s, congress_.id, q,
                                                  offset=(page - 1) * ROSTER_PAGE_SIZE,
                                                  limit=ROSTER_PAGE_SIZE)
@@ -289,7 +289,7 @@ def reset_credentials():
     """First a page listing the chosen deputies (nothing changes); once confirmed there, new
     passwords and QR links for them, printed at once as slips."""
     s = db.session()
-    ids = request.form.getlist("deputy_id", type=int)
+    ids = [i for i in request.form.getlist("deputy_id", type=int) if 0 < i < 2**31]
     confirmed = request.form.get("confirmed") == "yes"
     with committed() as done:
         if confirmed:

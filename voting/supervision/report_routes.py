@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from voting import db
+from voting.core.years import year_in_range
 from voting.auth.access import role_required
 from voting.auth.models import Role
 from voting.core.edge import committed
@@ -60,7 +61,9 @@ def dashboard_page():
     """Every selected project of the chosen year: completion, status, last report, overdue."""
     s = db.session()
     years = dashboard.years(s)
-    year = request.args.get("year", type=int) or (years[0] if years else _today().year)
+    year = request.args.get("year", type=int)
+    if not year_in_range(year):
+        year = years[0] if years else _today().year
     board = dashboard.year_dashboard(s, year, today=_today(), zone=_zone())
     return render_template("supervision/dashboard.html", board=board,
                            years=sorted(set(years) | {year}, reverse=True), today=_today())
