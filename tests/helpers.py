@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 from contextlib import contextmanager
 
 from sqlalchemy import select
@@ -75,6 +76,18 @@ def stored_usernames(app) -> list[str]:
 
 def csrf_of(html: str) -> str:
     return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+
+
+def csrf_meta(html: str) -> str:
+    """The CSRF token every page carries in its <meta name="csrf-token">."""
+    return re.search(r'<meta name="csrf-token" content="([^"]+)"', html).group(1)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now (for a server a test starts)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def login(client, username, password=PASSWORD):

@@ -17,9 +17,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from tests.helpers import app_db
+from tests.helpers import app_db, free_port
 from tests.polls import poll_in_database, sign_ballot
-from tests.test_two_instances import _free_port
 from voting.ballots.models import Ballot
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,7 +56,7 @@ def test_sigkill_in_the_middle_of_casting(app, poll_key, sitting):
                                    status="open").id
     ballots = [sign_ballot(poll_key, sorted({f"c{1 + i % 5}", f"c{1 + (i * 3) % 5}"}))
                for i in range(BALLOTS)]
-    port = _free_port()
+    port = free_port()
     server = _start(app, port)
     answered: dict[int, str] = {}  # ballot index → the receipt the client was given
 

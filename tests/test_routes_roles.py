@@ -14,10 +14,9 @@ import pytest
 from flask import url_for
 from sqlalchemy import func, select
 
-from tests.helpers import app_db, login
+from tests.helpers import app_db, csrf_meta, login
 from tests.polls import Voter
 from tests.supervision.reporting import reporting_year
-from tests.supervision.test_roles import csrf_meta
 from voting.audit.models import AuditEntry
 from voting.auth.models import User
 from voting.pool.models import Suggestion, Unit

@@ -19,18 +19,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from tests.helpers import PASSWORD, app_db
+from tests.helpers import PASSWORD, app_db, free_port
 from tests.polls import Voter
 from voting.ballots.models import Ballot, TokenIssuance
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS = "redis://127.0.0.1:6379"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _redis_up() -> bool:
@@ -70,7 +64,7 @@ def two_instances(app, hall):
     servers, bases = [], []
     try:
         for _ in range(2):
-            port = _free_port()
+            port = free_port()
             servers.append(subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
                  "--bind", f"127.0.0.1:{port}", "--workers", "1", factory],

@@ -96,7 +96,7 @@ def _install_cast_privacy(app: Flask) -> None:
     from voting.ballots.services import expire_signing_keys
 
     app.session_interface = CastSessionInterface(app.session_interface)
-    app.before_request(lambda: expire_signing_keys())
+    app.before_request(expire_signing_keys)
     install_log_filters(app)
     cast_logger()
 

@@ -9,9 +9,12 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
+import pytest
+
 from tests.helpers import app_db, user
 from tests.polls import cast, poll_in_database, roster
 from voting.pool.models import Project, ProjectTarget, ProjectUnit, Unit
+from voting.supervision import progress
 from voting.supervision.models import ProgressReport, ReportingSchedule, ReportValue
 from voting.tally import services as tally
 
@@ -129,3 +132,16 @@ def build(app, poll_key, sitting) -> dict:
                             "seed": [g1.id, g2.id]},
                 "units": {"housing": housing.id, "traffic": traffic.id,
                           "greening": greening.id}}
+
+
+@pytest.fixture
+def data(app, poll_key, sitting, monkeypatch):
+    """The public year of `build`, seen on TODAY (imported by the public page tests)."""
+    monkeypatch.setattr(progress, "local_today", lambda zone: TODAY)
+    return build(app, poll_key, sitting)
+
+
+def page_html(client, url) -> str:
+    r = client.get(url)
+    assert r.status_code == 200, url
+    return r.get_data(as_text=True)

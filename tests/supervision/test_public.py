@@ -9,20 +9,8 @@ import re
 
 import pytest
 
-from tests.supervision.public_data import TODAY, build
-from voting.supervision import progress
-
-
-@pytest.fixture
-def data(app, poll_key, sitting, monkeypatch):
-    monkeypatch.setattr(progress, "local_today", lambda zone: TODAY)
-    return build(app, poll_key, sitting)
-
-
-def _page(client, url) -> str:
-    r = client.get(url)
-    assert r.status_code == 200, url
-    return r.get_data(as_text=True)
+from tests.supervision.public_data import data  # noqa: F401  (the fixture)
+from tests.supervision.public_data import page_html as _page
 
 
 def _rows(html: str) -> dict[int, str]:

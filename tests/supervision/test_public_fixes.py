@@ -13,21 +13,11 @@ import pytest
 
 from tests.helpers import app_db, user
 from tests.supervision.evaluating import evaluated
-from tests.supervision.public_data import TODAY, _project, _report, _at, build
+from tests.supervision.public_data import _at, _project, _report
+from tests.supervision.public_data import data  # noqa: F401  (the fixture)
+from tests.supervision.public_data import page_html as _page
 from voting.core import tabular
-from voting.supervision import history, progress
-
-
-@pytest.fixture
-def data(app, poll_key, sitting, monkeypatch):
-    monkeypatch.setattr(progress, "local_today", lambda zone: TODAY)
-    return build(app, poll_key, sitting)
-
-
-def _page(client, url) -> str:
-    r = client.get(url)
-    assert r.status_code == 200, url
-    return r.get_data(as_text=True)
+from voting.supervision import history
 
 
 def _text(html: str) -> str:

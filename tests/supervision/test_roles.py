@@ -6,12 +6,10 @@ empty request sends is stored."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from sqlalchemy import func, select
 
-from tests.helpers import app_db, login
+from tests.helpers import app_db, csrf_meta, login
 from tests.supervision.reporting import reporting_year
 from voting.supervision.models import ProgressReport, ReportingSchedule
 
@@ -81,10 +79,6 @@ def _url(app, rule, ids):
         from flask import url_for
 
         return url_for(rule.endpoint, **{a: values[a] for a in rule.arguments})
-
-
-def csrf_meta(html: str) -> str:
-    return re.search(r'<meta name="csrf-token" content="([^"]+)"', html).group(1)
 
 
 def _denied(response) -> bool:

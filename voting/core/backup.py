@@ -42,23 +42,32 @@ def _tool(name: str) -> str:
     return path
 
 
+def _sqlite_copy(source: str, dest: Path, *, uri: bool = False) -> None:
+    """SQLite's online backup of one database file into another, page by page."""
+    src = sqlite3.connect(source, uri=uri)
+    try:
+        out = sqlite3.connect(dest)
+        try:
+            src.backup(out)
+        finally:
+            out.close()
+    finally:
+        src.close()
+
+
+def _run(args: list[str], what: str) -> None:
+    run = subprocess.run(args, capture_output=True, text=True)
+    if run.returncode != 0:
+        raise BackupError(run.stderr.strip() or f"{what} failed")
+
+
 def backup(url: str, dest: Path) -> None:
     dest = Path(dest)
     if make_url(url).get_backend_name() == "sqlite":
-        src = sqlite3.connect(_sqlite_path(url))
-        try:
-            out = sqlite3.connect(dest)
-            try:
-                src.backup(out)
-            finally:
-                out.close()
-        finally:
-            src.close()
+        _sqlite_copy(str(_sqlite_path(url)), dest)
         return
-    run = subprocess.run([_tool("pg_dump"), "--format=custom", "--no-owner", "--file", str(dest),
-                          _libpq_url(url)], capture_output=True, text=True)
-    if run.returncode != 0:
-        raise BackupError(run.stderr.strip() or "pg_dump failed")
+    _run([_tool("pg_dump"), "--format=custom", "--no-owner", "--file", str(dest),
+          _libpq_url(url)], "pg_dump")
 
 
 def restore(url: str, src: Path) -> None:
@@ -67,22 +76,10 @@ def restore(url: str, src: Path) -> None:
     if not src.is_file():
         raise BackupError(f"no backup at {src}")
     if make_url(url).get_backend_name() == "sqlite":
-        target = _sqlite_path(url)
-        backup_db = sqlite3.connect(f"file:{src}?mode=ro", uri=True)
-        try:
-            out = sqlite3.connect(target)
-            try:
-                backup_db.backup(out)
-            finally:
-                out.close()
-        finally:
-            backup_db.close()
+        _sqlite_copy(f"file:{src}?mode=ro", _sqlite_path(url), uri=True)  # never writes the backup
         return
-    run = subprocess.run([_tool("pg_restore"), "--clean", "--if-exists", "--no-owner",
-                          "--single-transaction", "--dbname", _libpq_url(url), str(src)],
-                         capture_output=True, text=True)
-    if run.returncode != 0:
-        raise BackupError(run.stderr.strip() or "pg_restore failed")
+    _run([_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--single-transaction",
+          "--dbname", _libpq_url(url), str(src)], "pg_restore")
 
 
 def check(db: Session, known_keys: list[str]) -> list[str]:
