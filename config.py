@@ -40,6 +40,10 @@ class Config:
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # Public pages for anonymous readers, served from memory (voting.core.page_cache): settled
+    # result announcements for good, live pages (projects, years, home) this many seconds.
+    PAGE_CACHE = True
+    PAGE_CACHE_LIVE_SECONDS = int(os.environ.get("PAGE_CACHE_LIVE_SECONDS", "10"))
     # Sign-in throttle (voting.auth.throttle), counters in RATELIMIT_STORAGE_URI's storage. Per
     # account a growing delay (1 s, 2 s, 4 s ... at most the maximum) after the free failures,
     # never a lock; per address a limit on failures; a browser that signed in to the account
@@ -69,6 +73,7 @@ class TestConfig(Config):
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     RATELIMIT_STORAGE_URI = "memory://"
     CAST_DELAY_MAX_MS = 0
+    PAGE_CACHE_LIVE_SECONDS = 0  # a test reads a page right after changing it
 
 
 configs = {

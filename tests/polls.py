@@ -168,3 +168,24 @@ def roster(s, congress_id: int, session_id: int, n: int, *, present: int | None 
             s.add(TokenIssuance(poll_id=poll.id, deputy_id=d.id, blinded_msg=b"x", blind_sig=b"y"))
     s.flush()
     return deputies
+
+
+def closed_poll(app, key, sitting, ballots, *, deputies: int = 10, count: bool = False,
+                publish: bool = False, **poll) -> tuple[int, list[int]]:
+    """A closed poll arranged in the database (`poll_in_database`, options in `poll`), with
+    `deputies` on the roster, all present and issued a token, and `ballots` cast; counted
+    (and published) when asked. Returns (poll id, the deputies' ids)."""
+    congress_id, session_id = sitting
+    with app_db(app) as s:
+        p = poll_in_database(s, key, session_id, **poll)
+        people = roster(s, congress_id, session_id, deputies, poll=p)
+        cast(s, key, p, [list(b) if isinstance(b, tuple) else b for b in ballots])
+        poll_id, ids = p.id, [d.id for d in people]
+    if count or publish:
+        from voting.tally import services as tally
+
+        with app_db(app) as s:
+            tally.tally_poll(s, user(s, "clerk"), poll_id, app.instance_path)
+            if publish:
+                tally.publish_poll(s, user(s, "clerk"), poll_id)
+    return poll_id, ids

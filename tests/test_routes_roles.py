@@ -66,6 +66,7 @@ ACCESS = {
     "ballots.manage_session": STAFF, "ballots.manage_poll": STAFF, "tally.index": STAFF,
     "tally.count": STAFF, "tally.paper_page": STAFF, "tally.paper_entry": STAFF,
     "tally.paper_resolve": STAFF, "tally.paper_withdraw": STAFF, "tally.paper_counts": STAFF,
+    "tally.progress": STAFF,
     # the secretariat alone
     "auth.accounts_page": SECRETARIAT, "auth.create_account": SECRETARIAT,
     "auth.reset_account": SECRETARIAT, "auth.set_account_active": SECRETARIAT,

@@ -485,3 +485,46 @@ def test_the_public_audit_json_lists_hashes_that_chain(client, published):
     doc = client.get("/api/v1/audit").get_json()
     report = chain.check_entries(doc["entries"])
     assert report.ok and doc["head"] == doc["entries"][-1]["hash"]
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_on_a_terminal_the_share_checked_goes_to_stderr_and_stdout_is_unchanged(
+        saved, real_key, capsys, monkeypatch):
+    status, plain = run(capsys, saved, "--signing-key", real_key, lang="zh")
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    status_tty, shown = run(capsys, saved, "--signing-key", real_key, lang="zh")
+    assert (status_tty, shown) == (status, plain) == (0, plain)
+    assert terminal.getvalue().endswith("\r已核验 10 / 10 张选票的签名（100%）\n")
+
+
+def test_the_verifier_checks_a_large_board_in_chunks_on_every_core(app, client, poll_key,
+                                                                   sitting, capsys, tmp_path,
+                                                                   monkeypatch):
+    """Small chunks and two threads (as on 100,000 ballots), and one forged ballot among
+    them: named, and the board digest still computed the plain way."""
+    monkeypatch.setattr(boardlib, "CHUNK", 3)
+    monkeypatch.setattr(boardlib, "PARALLEL_FROM", 1)
+    congress_id, session_id = sitting
+    with app_db(app) as s:
+        poll = poll_in_database(s, poll_key, session_id)
+        roster(s, congress_id, session_id, 12, poll=poll)
+        cast(s, poll_key, poll, [["c1"]] * 8 + [["c2", "c1"]] * 4)
+        services.tally_poll(s, user(s, "clerk"), poll.id, app.instance_path)
+        services.publish_poll(s, user(s, "clerk"), poll.id)
+        poll_id = poll.id
+    r = client.get(f"/results/{poll_id}/public-documents.zip")
+    folder = tmp_path / "large"
+    zipfile.ZipFile(io.BytesIO(r.data)).extractall(folder)
+    status, out = run(capsys, folder)
+    assert status == 3 and "✓ Ballot signatures: all 12" in out and "✓ Board digest" in out
+    forged = _read(folder, "ballots.json")["ballots"][7]
+    _edit(folder, "ballots.json",
+          lambda d: d["ballots"][7].update(sig=d["ballots"][6]["sig"]))
+    status, out = run(capsys, folder)
+    assert status == 1 and forged["msg"] in out and "✗ Ballot signatures" in out
+    assert "✗ Board digest" in out  # the board changed, so its digest did

@@ -54,6 +54,10 @@ def create_app(config: str | None = None, *, instance_path: str | None = None,
 
     _register_blueprints(app)
     _register_cli(app)
+    from voting.ballots.services import expire_signing_keys
+    from voting.core import page_cache
+
+    page_cache.install(app, on_hit=expire_signing_keys)
     return app
 
 

@@ -217,8 +217,27 @@ def install_log_filters(app) -> None:
                 log.addFilter(kind())
 
 
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether a database error is an outage that passes, not a bug: a connection refused or
+    dropped, the server starting up or shutting down, a deadlock or lock timeout (PostgreSQL
+    reports all these as OperationalError); on SQLite, whose OperationalError also covers a
+    missing table, only a lock held past the timeout."""
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    if type(exc.orig).__module__.startswith("sqlite3"):
+        return "locked" in str(exc.orig)
+    return True
+
+
 def register_handlers(app) -> None:
     from flask_wtf.csrf import CSRFError
+    from sqlalchemy.exc import DBAPIError
     from werkzeug.exceptions import HTTPException
 
     app.request_class = SafeJSONRequest
@@ -245,6 +264,34 @@ def register_handlers(app) -> None:
         cast_logger().error("ballot cast failed: %s", failure_summary((type(exc), exc, None)))
         return json_error("internal_error",
                           _l("The ballot could not be recorded; please send it again."), 500)
+
+    @app.errorhandler(DBAPIError)
+    def _database_error(exc: DBAPIError):
+        """The database out of reach for a moment (restarting, a dropped connection, a lock
+        held too long) answers 503, a JSON error under /api/, so that the client sends the
+        same request again (a cast is idempotent); the pool reconnects by itself
+        (pool_pre_ping). Any other database error is a bug, handled as one."""
+        if not database_unavailable(exc):
+            return _unexpected(exc)
+        if is_cast_request():
+            cast_logger().error("ballot cast failed: %s",
+                                failure_summary((type(exc), exc, None)))
+            message = _l("The ballot could not be recorded; please send it again.")
+        else:
+            app.logger.warning("database unavailable (%s): answered 503",
+                               type(exc.orig).__name__)
+            message = _l("The service is briefly unavailable; please try again in a moment.")
+        if is_api_request():
+            response = json_error("database_unavailable", message, 503)
+        else:
+            try:
+                response = app.make_response(
+                    (render_template("error.html", message=message, status=503), 503))
+            except Exception:  # noqa: BLE001  (the page needs the database too: plain text)
+                response = app.make_response((str(message), 503, {"Content-Type":
+                                                                   "text/plain; charset=utf-8"}))
+        response.headers["Retry-After"] = "1"
+        return response
 
     @app.errorhandler(DomainError)
     def _domain_error(exc: DomainError):

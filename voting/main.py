@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from voting import db
+from voting.core import page_cache
 from voting.ballots.models import Poll
 from voting.pool import projects
 from voting.pool.models import Project
@@ -71,6 +72,7 @@ def _funnel_year(s) -> int | None:
 def index():
     """Where the year stands: this year's selected projects with their completion and status,
     polls open now, recent results, the funnel of the newest year."""
+    page_cache.live()
     s = db.session()
     funnel_year = _funnel_year(s)
     funnel = projects.funnel(s, funnel_year) if funnel_year else None

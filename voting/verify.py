@@ -79,12 +79,57 @@ def normalise_fingerprint(text: str) -> str | None:
     return compact if re.fullmatch(r"[0-9a-f]{64}", compact) else None
 
 
-def _recount(report: Report, result: dict, ballots: list[dict]) -> None:
-    w = report.words
+def _recount_values(result: dict, ballots: list[dict], choices: list):
+    """The recount's fields, or the exception that stopped it."""
     try:
-        again = boardlib.recount(result, ballots)
+        return boardlib.recount(result, ballots, choices=choices)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        report.check("Recount", False, w("recount_lacks", error=exc))
+        return exc
+
+
+def _rows(ballots: list) -> tuple[list[tuple[str, str, str]], list[str]]:
+    """(msg, msg_prefix, sig) of every well-formed entry, and the positions of the others
+    (not an object, a string missing, no choices)."""
+    rows, malformed = [], []
+    for i, b in enumerate(ballots):
+        if isinstance(b, dict):
+            m, p, s = b.get("msg"), b.get("msg_prefix"), b.get("sig")
+            if isinstance(m, str) and isinstance(p, str) and isinstance(s, str) and "choices" in b:
+                rows.append((m, p, s))
+                continue
+        malformed.append(str(i))
+    return rows, malformed
+
+
+def _start_checking(public_key_pem: str, rows: list[tuple[str, str, str]]):
+    """A SignatureChecker fed every (msg, msg_prefix, sig), working on every core; None if
+    the key cannot be loaded (the fingerprint check has failed already)."""
+    try:
+        checker = boardlib.SignatureChecker(
+            public_key_pem, workers=1 if len(rows) < boardlib.PARALLEL_FROM else None)
+    except (ValueError, TypeError):
+        return None
+    for i in range(0, len(rows), boardlib.CHUNK):
+        checker.feed(rows[i:i + boardlib.CHUNK])
+    return checker
+
+
+def _fast_digest(rows: list[tuple[str, str, str]], msgs: list[str], choices: list) -> str | None:
+    """The board digest written straight into the hash (boardlib.safe_digest); valid only
+    once every signature has verified, which proves every string strict base64url. None
+    when the choices cannot be sorted (the full path then says so)."""
+    order = sorted(range(len(rows)), key=msgs.__getitem__)  # stable, as board_entries
+    try:
+        canon = boardlib.canonical_choices([choices[i] for i in order])
+    except TypeError:
+        return None
+    return boardlib.safe_digest((*rows[i], c) for i, c in zip(order, canon))
+
+
+def _recount(report: Report, result: dict, again) -> None:
+    w = report.words
+    if isinstance(again, Exception):
+        report.check("Recount", False, w("recount_lacks", error=again))
         return
     wrong = []
     for name in RECOUNTED + boardlib.recounted_fields(result["kind"]):
@@ -226,7 +271,9 @@ def _signing_key(report: Report, docs: Documents, signing_key: str | None) -> No
 
 
 def verify(docs: Documents, *, poll_id: int | None = None, signing_key: str | None = None,
-           poll_key_fingerprint: str | None = None, lang: str = "zh") -> Report:
+           poll_key_fingerprint: str | None = None, lang: str = "zh",
+           progress=None) -> Report:
+    """Every check, in order; `progress(checked)` is told how many signatures are checked."""
     report = Report(Words(lang))
     w = report.words
     poll, result = docs.poll, docs.result
@@ -257,31 +304,44 @@ def verify(docs: Documents, *, poll_id: int | None = None, signing_key: str | No
     else:
         report.note("Key fingerprint read out in the hall", w("pin_none", fp=pub_fp))
 
-    malformed = [str(i) for i, b in enumerate(ballots)
-                 if not isinstance(b, dict) or not all(isinstance(b.get(k), str)
-                                                       for k in ("msg", "msg_prefix", "sig"))
-                 or "choices" not in b]
+    rows, malformed = _rows(ballots)
     if not report.check("Bulletin board", not malformed,
                         w("board_malformed", entries=w.short(malformed)) if malformed
                         else w("board_ok", n=len(ballots))):
         return report
 
-    dupes = boardlib.duplicate_msgs(ballots)
+    msgs = [r[0] for r in rows]
+    dupes = [] if len(set(msgs)) == len(msgs) else boardlib.duplicate_msgs(ballots)
+    # The signatures are checked on every core while this thread hashes and recounts.
+    checker = _start_checking(poll["public_key_pem"], rows) if key_ok else None
+    try:
+        choices = boardlib.shared_choices(ballots)
+        fast_digest = _fast_digest(rows, msgs, choices) if checker is not None else None
+        recounted = _recount_values(result, ballots, choices)
+    finally:
+        bad = None
+        if checker is not None:
+            with checker:
+                positions = checker.bad(progress)
+            bad = [str(ballots[i].get("msg")) for i in positions]
+
     report.check("Each token used once", not dupes,
                  w("dupes", msgs=w.short(dupes)) if dupes else w("distinct", n=len(ballots)))
 
-    if key_ok:
-        bad = boardlib.bad_signatures(poll["public_key_pem"], ballots)
+    if bad is not None:
         report.check("Ballot signatures", not bad,
                      w("sigs_ok", n=len(ballots)) if not bad else
                      w("sigs_bad", bad=len(bad), n=len(ballots), msgs=w.short(bad)))
     else:
         report.check("Ballot signatures", False, w("sigs_skipped"))
 
-    try:
-        digest = boardlib.board_digest(ballots)
-    except TypeError:  # choices that cannot be sorted (mixed types)
-        digest = w("digest_unsortable")
+    if bad == [] and fast_digest is not None:
+        digest = fast_digest  # every string is strict base64url: the same bytes, sooner
+    else:
+        try:
+            digest = boardlib.board_digest(ballots)
+        except TypeError:  # choices that cannot be sorted (mixed types)
+            digest = w("digest_unsortable")
     report.check("Board digest", digest == result.get("board_digest"),
                  digest if digest == result.get("board_digest") else
                  w("digest_bad", have=digest, said=result.get("board_digest")))
@@ -306,7 +366,7 @@ def verify(docs: Documents, *, poll_id: int | None = None, signing_key: str | No
                  w("candidates_ok", n=len(listed)) if listed == in_result and listed else
                  w("candidates_bad", listed=listed, in_result=in_result))
 
-    _recount(report, result, ballots)
+    _recount(report, result, recounted)
     _audit(report, docs)
 
     signed = result_signing.verify_document(result)
@@ -317,6 +377,28 @@ def verify(docs: Documents, *, poll_id: int | None = None, signing_key: str | No
 
 
 # ---- command line -----------------------------------------------------------------------------
+
+PROGRESS = ("已核验 {checked:,} / {total:,} 张选票的签名（{percent}%）",
+            "Checked the signatures of {checked:,} of {total:,} ballots ({percent}%)")
+
+
+def _board_size(docs: Documents) -> int:
+    ballots = docs.board.get("ballots") if isinstance(docs.board, dict) else None
+    return len(ballots) if isinstance(ballots, list) else 0
+
+
+def terminal_progress(stream, total: int, lang_index: int = 0):
+    """`progress(checked)` for `verify`: the share of signatures checked, rewritten in place
+    on a terminal's stderr (the report on stdout stays exactly the same)."""
+    def progress(checked: int) -> None:
+        percent = 100 if total <= 0 else checked * 100 // total
+        stream.write("\r" + PROGRESS[lang_index].format(checked=checked, total=total,
+                                                        percent=percent)
+                     + ("\n" if checked >= total else ""))
+        stream.flush()
+
+    return progress
+
 
 def _joined(argv: list[str]) -> list[str]:
     """`--signing-key KEY` → `--signing-key=KEY`, so that a KEY starting with '-' (about one
@@ -370,7 +452,8 @@ def main(argv: list[str] | None = None) -> int:
             result_signing.load_public_key(args.signing_key)
         except ValueError:
             return unloadable(w("bad_key_format"))
-    with boardlib.no_gc():  # a board of 100,000 ballots: see no_gc
+    # A board of 100,000 ballots: see no_gc and quick_switching.
+    with boardlib.no_gc(), boardlib.quick_switching():
         try:
             if args.source.startswith(("http://", "https://")):
                 if args.poll_id is None:
@@ -381,7 +464,9 @@ def main(argv: list[str] | None = None) -> int:
         except LoadError as exc:
             return unloadable(w("cannot_load", error=exc))
         report = verify(docs, poll_id=args.poll_id, signing_key=args.signing_key,
-                        poll_key_fingerprint=pin, lang="en" if w.index else "zh")
+                        poll_key_fingerprint=pin, lang="en" if w.index else "zh",
+                        progress=terminal_progress(sys.stderr, _board_size(docs), w.index)
+                        if sys.stderr.isatty() else None)
     print("\n".join(report.lines))
     if report.failed:
         print(w("verdict_failed", names=("、" if w.index == 0 else ", ").join(report.failed)))

@@ -208,7 +208,7 @@ def _sqlite_files(app) -> dict[str, bytes]:
             for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")) if p.exists()}
 
 
-def _postgres_files(app) -> dict[str, bytes]:
+def postgres_files(app) -> dict[str, bytes]:
     """The heap (and index) files of the ballots and the tokens, and the keys' heap, read as
     the server's own user can."""
     url = make_url(app.config["DATABASE_URL"]).set(username="postgres")
@@ -269,7 +269,7 @@ def test_no_file_table_or_log_line_pairs_a_deputy_with_a_ballot(app, live_server
         files = _sqlite_files(app)
         assert len(files.get("test.sqlite3-wal", b"")) == 0  # the log of writes is empty
     else:
-        files = _postgres_files(app)
+        files = postgres_files(app)
     by_sig = {n: b64(voters[n].sig) for n in names}  # a ballot's row, and nothing else
     for name, data in files.items():
         # Ballots lie in the order of their random key, not in the order they arrived, and
@@ -317,7 +317,7 @@ def test_the_vote_as_before_would_have_paired_them(app, live_server, monkeypatch
             with engine.connect() as conn:
                 conn.exec_driver_sql("CHECKPOINT")  # the heap as it is on disk
             engine.dispose()
-        before.update(_sqlite_files(app) if sqlite else _postgres_files(app))
+        before.update(_sqlite_files(app) if sqlite else postgres_files(app))
         return real_close(db, actor, poll_id)
 
     monkeypatch.setattr(services, "close_poll", close_and_peek)
@@ -334,4 +334,4 @@ def test_the_vote_as_before_would_have_paired_them(app, live_server, monkeypatch
         with app_db(app) as s:
             ids = dict(s.execute(select(Ballot.receipt, Ballot.id)).all())
         keyed = sorted(names, key=lambda n: ids[receipts[n]])
-        assert file_order(_postgres_files(app)["ballots"], sigs) in (keyed, keyed[::-1])
+        assert file_order(postgres_files(app)["ballots"], sigs) in (keyed, keyed[::-1])

@@ -238,7 +238,7 @@ def test_the_close_waits_for_older_transactions_before_it_vacuums(app, client, h
     """VACUUM FULL copies a deleted row version that an older transaction might still see
     (here: one running in another connection when the close commits); the close waits for
     it to end, so that no copy of a ballot in arrival order stays in the new file."""
-    from tests.ballots.test_secrecy_files import _postgres_files, b64, offsets
+    from tests.ballots.test_secrecy_files import postgres_files, b64, offsets
 
     engine = app.extensions["db_engine"]
     if engine.dialect.name != "postgresql":
@@ -259,4 +259,4 @@ def test_the_close_waits_for_older_transactions_before_it_vacuums(app, client, h
         timer.join()
         older.close()
     assert time.monotonic() - started >= 0.9
-    assert len(offsets(_postgres_files(app)["ballots"], b64(voter.sig))) == 1
+    assert len(offsets(postgres_files(app)["ballots"], b64(voter.sig))) == 1

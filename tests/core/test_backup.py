@@ -7,24 +7,15 @@ import secrets
 
 from sqlalchemy import text
 
-from tests.helpers import app_db, user
-from tests.polls import cast, poll_in_database, roster
+from tests.helpers import app_db
+from tests.polls import closed_poll
 from voting import db
 from voting.ballots.models import Ballot
-from voting.tally import services
 
 
 def _counted_poll(app, poll_key, sitting) -> int:
-    congress_id, session_id = sitting
-    with app_db(app) as s:
-        poll = poll_in_database(s, poll_key, session_id)
-        roster(s, congress_id, session_id, 6, poll=poll)
-        cast(s, poll_key, poll, [["c1", "c2"]] * 4 + [["c3"]] * 2)
-        poll_id = poll.id
-    with app_db(app) as s:
-        services.tally_poll(s, user(s, "clerk"), poll_id, app.instance_path)
-        services.publish_poll(s, user(s, "clerk"), poll_id)
-    return poll_id
+    return closed_poll(app, poll_key, sitting, [["c1", "c2"]] * 4 + [["c3"]] * 2, deputies=6,
+                       publish=True)[0]
 
 
 def _slip_in_a_ballot(app, poll_key, poll_id: int) -> None:

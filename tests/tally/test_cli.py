@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask.testing import FlaskClient
 
 from tests.helpers import app_db, login, user
-from tests.polls import cast, poll_in_database, roster
+from tests.polls import closed_poll
 from voting.ballots import services as ballots
 from voting.ballots.models import Poll
 from voting.crypto import blind_rsa
@@ -16,12 +16,7 @@ from voting.verify import main as verify_main
 
 
 def _closed(app, poll_key, sitting, ballots_=(("c1", "c2"),) * 6):
-    congress_id, session_id = sitting
-    with app_db(app) as s:
-        poll = poll_in_database(s, poll_key, session_id)
-        roster(s, congress_id, session_id, 10, poll=poll)
-        cast(s, poll_key, poll, [list(b) for b in ballots_])
-        return poll.id
+    return closed_poll(app, poll_key, sitting, ballots_)[0]
 
 
 def test_tally_publish_and_rotate_from_the_command_line(app, poll_key, sitting):

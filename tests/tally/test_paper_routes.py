@@ -4,7 +4,7 @@ typed, and that a mismatch is settled by both tellers or the scrutineer, its dif
 highlighted."""
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 import voting.tally.paper_routes  # noqa: F401  (registers the pages on the tally blueprint)
 from tests.helpers import add_deputies, app_db, login, user
@@ -304,3 +304,39 @@ def test_only_the_scrutineer_is_offered_and_may_take_back_the_last_ballot(app, p
     assert "第 2 张选票已撤回" in done.get_data(as_text=True)
     with app_db(app) as s:
         assert sorted({e.number for e in s.scalars(select(PaperEntry))}) == [1]
+
+
+@pytest.mark.parametrize("number", ["0", "9"])
+def test_resolving_a_ballot_not_in_dispute_says_why(app, client, poll_id, teller, number):
+    """Found by tests/test_form_fuzz.py: the refusal was shown only next to a disputed ballot,
+    so a number without one (none, or beyond the returned ballots) got a page without a word."""
+    with app_db(app) as s:
+        paper.record_issued_returned(s, user(s, "clerk"), poll_id, 2, 2)
+        enter_both(s, None, poll_id, 1, ["c1"])
+        enter(s, poll_id, 1, 2, ["c1"])
+        enter(s, poll_id, 2, 2, ["c2"])
+        entries = s.scalar(select(func.count()).select_from(PaperEntry))
+    r = client.post(f"{_page(poll_id)}/resolve",
+                    data={"number": number, "choice": ["c2"], "csrf_token": teller})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422
+    assert 'class="flash flash-error"' in html
+    with app_db(app) as s:
+        assert s.scalar(select(func.count()).select_from(PaperEntry)) == entries
+        assert s.scalar(select(AuditEntry).where(AuditEntry.action == "paper.resolve")) is None
+
+
+@pytest.mark.parametrize("number", ["-35037599766918914048", "99999999999999999999", "0"])
+def test_a_ballot_number_no_column_holds_is_refused_not_a_server_error(app, client, poll_id,
+                                                                      teller, number):
+    """Found by tests/test_form_fuzz.py: the entry page looked the number up (to show what was
+    entered) before anything refused it, and the driver overflowed: a 500, in the form and in
+    the page's ?number=."""
+    with app_db(app) as s:
+        paper.record_issued_returned(s, user(s, "clerk"), poll_id, 3, 3)
+    r = client.post(f"{_page(poll_id)}/teller/1",
+                    data={"number": number, "choice": ["c1"], "csrf_token": teller})
+    assert r.status_code == 422 and "选票编号须在 1 至 3 之间。" in r.get_data(as_text=True)
+    assert client.get(f"{_page(poll_id)}/teller/1?number={number}").status_code == 200
+    with app_db(app) as s:
+        assert s.scalar(select(func.count()).select_from(PaperEntry)) == 0

@@ -7,7 +7,6 @@ different way of deciding who is elected) and share no code with voting.tally.ru
 from __future__ import annotations
 
 import random
-import time
 from decimal import Decimal
 
 import pytest
@@ -222,14 +221,14 @@ def test_defaults():
     assert EvaluationRules().threshold_base == "roster"
 
 
-def test_counting_is_fast():
+def test_a_hundred_thousand_ballots_count_as_a_plain_tally_does():
+    """Its speed is bench/tally_bench.py's to measure; here, that it is right at that size."""
     cands = [f"p{i:02d}" for i in range(15)]
     rng = random.Random(7)
     ballots = [rng.sample(cands, rng.randint(0, 10)) for _ in range(100_000)]
-    start = time.perf_counter()
     out = count_selection(cands, ballots, SelectionRules(10), Turnout(100_000, 100_000))
-    assert time.perf_counter() - start < 1.0
     assert out.valid == 100_000
+    assert out.counts == {c: sum(c in b for b in ballots) for c in cands}
 
 
 # ------------------------------------------------------------------ for / against / abstain

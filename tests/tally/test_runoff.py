@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.helpers import app_db, user
-from tests.polls import cast, poll_in_database, roster
+from tests.polls import cast, closed_poll
 from voting.audit.models import AuditEntry
 from voting.ballots.models import Poll, PollKey, TokenIssuance
 from voting.crypto import blind_rsa
@@ -15,13 +15,7 @@ from voting.tally import services
 
 
 def _counted(app, poll_key, sitting, ballots, **poll):
-    congress_id, session_id = sitting
-    with app_db(app) as s:
-        p = poll_in_database(s, poll_key, session_id, **poll)
-        deputies = roster(s, congress_id, session_id, 10, poll=p)
-        cast(s, poll_key, p, ballots)
-        services.tally_poll(s, user(s, "clerk"), p.id, app.instance_path)
-        return p.id, [d.id for d in deputies]
+    return closed_poll(app, poll_key, sitting, ballots, count=True, **poll)
 
 
 def _open_runoff(app, poll_id):

@@ -13,6 +13,7 @@ from flask_login import current_user
 from voting import db
 from voting.api.blueprint import bp
 from voting.ballots import openapi, services
+from voting.core import page_cache
 from voting.core.edge import json_edge
 from voting.crypto.encoding import b64url_decode, b64url_encode
 from voting.errors import json_error
@@ -66,7 +67,10 @@ def cast(poll_id: int):
 @json_edge
 def board(poll_id: int):
     s = db.session()
-    return jsonify(services.bulletin_board(s, services.get_poll(s, poll_id)))
+    poll = services.get_poll(s, poll_id)
+    if poll.status == "published":  # counted and public: it can no longer change
+        page_cache.shared()
+    return jsonify(services.bulletin_board(s, poll))
 
 
 @bp.get("/openapi.json")

@@ -117,8 +117,7 @@ def reset_credentials(db: Session, actor, *, deputy_ids: list[int],
     credentials = []
     for deputy, password, hashed in zip(deputies, passwords, hash_passwords(passwords, hash_method)):
         deputy.user.password_hash = hashed
-        deputy.user.rotate_login_token()  # signs out every session of the old credential
-        end_user_sessions(db, deputy.user_id)
+        end_user_sessions(db, deputy.user_id)  # signs out every session of the old credential
         credentials.append(Credential(deputy, password, issue_login_link(db, deputy.user_id)))
         record(db, actor, "deputy.reset_credential", "deputy", deputy.id, number=deputy.number,
                username=deputy.user.username)

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 from enum import StrEnum
 
@@ -21,10 +20,6 @@ class Role(StrEnum):
 ROLE_VALUES = tuple(r.value for r in Role)
 
 
-def _new_login_token() -> str:
-    return secrets.token_urlsafe(16)
-
-
 class User(UserMixin, Base):
     __tablename__ = "users"
     __table_args__ = (
@@ -37,17 +32,11 @@ class User(UserMixin, Base):
     role: Mapped[str] = mapped_column(String(20))
     display_name: Mapped[str] = mapped_column(String(120))
     active: Mapped[bool] = mapped_column(default=True)
-    # Rotated at every credential change; the sessions themselves end in login_sessions
-    # (voting.auth.services.end_user_sessions).
-    login_token: Mapped[str] = mapped_column(String(32), default=_new_login_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     @property
     def is_active(self) -> bool:
         return self.active
-
-    def get_id(self) -> str:
-        return f"{self.id}:{self.login_token}"
 
     # The id Flask-Login puts in the cookie (extensions.login_manager.id_attribute): the live
     # login session's, set by voting.auth.access.sign_in and by the user loader.
@@ -60,9 +49,6 @@ class User(UserMixin, Base):
 
     def has_role(self, *roles: str) -> bool:
         return self.role in roles
-
-    def rotate_login_token(self) -> None:
-        self.login_token = _new_login_token()
 
 
 class LoginSession(Base):

@@ -63,7 +63,6 @@ def set_password(user: User, password: str, *, hash_method: str) -> None:
     """Set a new password and end every session that used the old credential (in the user's
     own database session)."""
     user.password_hash = hash_password(password, hash_method)
-    user.rotate_login_token()
     end_user_sessions(object_session(user), user.id)
 
 

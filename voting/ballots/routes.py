@@ -19,6 +19,7 @@ from voting.ballots import services
 from voting.ballots.blueprint import bp
 from voting.ballots.forms import CloseForm, EvaluationForm, OpenForm, PollForm
 from voting.ballots.models import Poll
+from voting.core import page_cache
 from voting.core.edge import committed
 from voting.sessions.models import CongressSession
 from voting.sessions.attendance import quorum
@@ -151,24 +152,30 @@ def manage_poll(poll_id: int):
 @role_required(SECRETARIAT)
 def manage_open(poll_id: int):
     return _change_status(poll_id, OpenForm(), services.open_poll, "open_form",
-                          _("The poll is open."))
+                          _("The poll is open."), "draft", _("Only a draft poll can be opened."))
 
 
 @bp.post("/polls/manage/<int:poll_id>/close")
 @role_required(SECRETARIAT)
 def manage_close(poll_id: int):
     return _change_status(poll_id, CloseForm(), services.close_poll, "close_form",
-                          _("The poll is closed. The bulletin board is public."))
+                          _("The poll is closed. The bulletin board is public."), "open",
+                          _("Only an open poll can be closed."))
 
 
-def _change_status(poll_id: int, form, change, form_name: str, done: str):
-    """Open or close after the confirm box: commit and say so, or show why not."""
+def _change_status(poll_id: int, form, change, form_name: str, done: str, shown_in: str,
+                   moved_on: str):
+    """Open or close after the confirm box: commit and say so, or show why not. The page
+    shows the form (and the box's error) only while the poll is `shown_in`: a poll that
+    moved on meanwhile gets `moved_on` instead, not a page without a word."""
     if form.validate_on_submit():
         with committed() as outcome:
             change(db.session(), current_user, poll_id)
         if outcome.ok:
             flash(done, "success")
             return redirect(url_for(".manage_poll", poll_id=poll_id))
+    elif services.get_poll(db.session(), poll_id).status != shown_in:
+        flash(moved_on, "error")
     return _render_poll(poll_id, status=422, **{form_name: form})
 
 
@@ -183,6 +190,8 @@ def board(poll_id: int):
         return redirect(url_for(".board", poll_id=poll_id, page=page), 303)
     s = db.session()
     poll = services.get_poll(s, poll_id)
+    if poll.status == "published":
+        page_cache.shared()
     ballots = services.bulletin_board(s, poll)["ballots"]
     pages = max(1, -(-len(ballots) // BOARD_PAGE_SIZE))
     page = min(max(request.args.get("page", 1, type=int), 1), pages)

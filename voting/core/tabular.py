@@ -81,11 +81,11 @@ def read_rows(filename: str, data: bytes) -> list[list[str]]:
     if name.endswith(".xlsx"):
         try:
             wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            # read-only sheets are parsed row by row: a damaged sheet fails here, not above
+            rows = [[_xlsx_cell_text(c) for c in r] for r in wb.worksheets[0].iter_rows()]
+            wb.close()
         except Exception as exc:  # openpyxl raises many types for a damaged file
             raise Invalid(_l("The file is not a readable XLSX workbook.")) from exc
-        ws = wb.worksheets[0]
-        rows = [[_xlsx_cell_text(c) for c in r] for r in ws.iter_rows()]
-        wb.close()
         return rows
     if name.endswith(".csv") or name.endswith(".txt"):
         for encoding in ("utf-8-sig", "gb18030"):
@@ -96,7 +96,13 @@ def read_rows(filename: str, data: bytes) -> list[list[str]]:
                 continue
         else:
             raise Invalid(_l("The CSV file's text encoding is not UTF-8 or GB18030."))
-        return [[unquote_cell(c) for c in r] for r in csv.reader(io.StringIO(text))]
+        try:
+            # newline="" as the csv module asks: a bare \r ends a row (old Mac files)
+            return [[unquote_cell(c) for c in r]
+                    for r in csv.reader(io.StringIO(text, newline=""))]
+        except csv.Error as exc:  # a cell beyond the reader's field limit
+            raise Invalid(_l("The CSV file cannot be read: a cell is longer than %(n)s "
+                             "characters.", n=csv.field_size_limit())) from exc
     raise Invalid(_l("Upload a .csv or .xlsx file."))
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from voting.audit.services import record
 from voting.auth.credentials import generate_password
 from voting.auth.models import Role, User
-from voting.auth.services import hash_password
+from voting.auth.services import end_user_sessions, hash_password
 from voting.db import get_one
 from voting.errors import Conflict, Invalid
 from voting.sessions.congresses import clean_text, get_congress
@@ -148,7 +148,7 @@ def set_deputy_active(db: Session, actor, *, deputy_id: int, active: bool) -> De
         return deputy
     deputy.active = deputy.user.active = active
     if not active:
-        deputy.user.rotate_login_token()
+        end_user_sessions(db, deputy.user_id)
         db.execute(delete(LoginLink).where(LoginLink.user_id == deputy.user_id))
     db.flush()
     record(db, actor, "deputy.reactivate" if active else "deputy.deactivate", "deputy",

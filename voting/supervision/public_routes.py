@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from jinja2 import TemplateNotFound
 
 from voting import db
+from voting.core import page_cache
 from voting.pool import projects as projects_svc
 from voting.supervision import charts, opendata, progress, public, rules
 from voting.supervision.blueprint import bp
@@ -108,6 +109,7 @@ def _target_completion(tp: progress.TargetProgress):
 
 @bp.get("/years/")
 def years():
+    page_cache.live()
     s = db.session()
     lines = public.history(s, today=_today())
     return render_template("supervision/years.html", lines=lines,
@@ -122,6 +124,7 @@ def _unit_arg() -> int | None:
 
 @bp.get("/years/<int:year>")
 def year(year: int):
+    page_cache.live()
     s = db.session()
     status = (request.args.get("status") or "").strip()
     if status not in (*rules.STATUSES, "none"):
@@ -170,6 +173,7 @@ def year_reports_download(year: int, fmt: str):
 
 @bp.get("/projects/<int:project_id>")
 def project(project_id: int):
+    page_cache.live()
     s = db.session()
     p = projects_svc.get_project(s, project_id)
     pp = progress.project_progress(s, p, today=_today())

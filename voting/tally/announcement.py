@@ -35,6 +35,13 @@ def announcement(db: Session, poll_id: int) -> list[tuple[Poll, PollResult]]:
     return chain
 
 
+def settled(chain: list[tuple[Poll, PollResult]]) -> bool:
+    """No runoff can follow the last published round: the announcement can no longer change.
+    (A round that needs one ends the chain until that runoff is published.)"""
+    doc = chain[-1][1].document
+    return not (doc.get("seats_left") and doc.get("runoff_candidates"))
+
+
 def finally_elected(chain: list[tuple[Poll, PollResult]]) -> list[dict]:
     """Everyone elected over the first poll and its runoffs: {id, title, votes, poll_id}."""
     elected = []

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from flask import current_app
 
 from voting.ballots.cli import poll_cli
 from voting.core.cli import run_service
 from voting.tally import keys, services
+from voting.tally import progress as count_progress
 
 CLI_ACTOR = "cli"
 
@@ -16,7 +19,9 @@ CLI_ACTOR = "cli"
 @click.argument("poll_id", type=int)
 def tally_command(poll_id: int):
     """Count a closed poll, check every signature and sign the result."""
-    result = run_service(lambda s: services.tally_poll(s, CLI_ACTOR, poll_id, current_app.instance_path))
+    echo = terminal_progress(sys.stderr) if sys.stderr.isatty() else None
+    result = run_service(lambda s: services.tally_poll(s, CLI_ACTOR, poll_id,
+                                                       current_app.instance_path, echo=echo))
     doc = result.document
     click.echo(f"poll {poll_id}: {doc['ballots_cast']} ballots cast, {doc['valid_ballots']} valid, "
                f"threshold {doc['threshold']}")
@@ -36,6 +41,17 @@ def tally_command(poll_id: int):
             f"{r['name']} ({r['number']})" for r in doc["replacements"]))
     click.echo(f"board digest: {doc['board_digest']}")
     click.echo(f"audit head: {doc['audit_head']} (entry {doc['audit_seq']})")
+
+
+def terminal_progress(stream):
+    """`echo(checked, total)` for the count: "已核验 45,000 / 100,000 张（45%）" rewritten in
+    place on a terminal (stderr: what the command prints on stdout stays the same)."""
+    def echo(checked: int, total: int) -> None:
+        end = "\n" if checked >= total else ""
+        stream.write("\r" + count_progress.words(checked, total) + end)
+        stream.flush()
+
+    return echo
 
 
 @poll_cli.command("publish")

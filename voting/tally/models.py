@@ -59,3 +59,19 @@ class BallotReplacement(Base):
     poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id"))
     deputy_id: Mapped[int] = mapped_column(ForeignKey("deputies.id"))
     reason: Mapped[str] = mapped_column(String(200))
+
+
+class CountProgress(Base):
+    """How far a running count has got: ballots whose signature is checked, of how many. It is
+    written on a connection of its own (autocommit) while the count's transaction is still open,
+    so that another worker can answer the count page's progress bar. Counts only: nothing about
+    any ballot. No foreign key to polls: the count holds its poll row FOR UPDATE (PostgreSQL),
+    which would block the key-share lock an insert checking that key takes."""
+
+    __tablename__ = "count_progress"
+    __table_args__ = (CheckConstraint("checked >= 0 AND checked <= total", name="checked"),)
+
+    poll_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    checked: Mapped[int] = mapped_column(default=0)
+    total: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

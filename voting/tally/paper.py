@@ -30,7 +30,7 @@ from voting.audit.services import record
 from voting.ballots import kinds
 from voting.ballots.models import Poll
 from voting.db import get_one
-from voting.errors import Conflict, Forbidden, Invalid
+from voting.errors import MAX_ID, Conflict, Forbidden, Invalid
 from voting.tally.paper_models import FLAGS, TELLER_SLOTS, PaperEntry, PaperResolution, PaperTally
 
 
@@ -143,6 +143,8 @@ def next_number(db: Session, poll: Poll, teller: int) -> int | None:
 
 
 def entry_of(db: Session, poll: Poll, teller: int, number: int) -> PaperEntry | None:
+    if not 0 < number <= MAX_ID:  # no ballot has it, and no integer column holds it
+        return None
     return db.scalar(select(PaperEntry).where(PaperEntry.poll_id == poll.id,
                                               PaperEntry.teller == teller,
                                               PaperEntry.number == number))

@@ -290,6 +290,8 @@ def paper_resolve(poll_id: int):
         outcome = paper.resolve(s, current_user, poll.id, number, _marks_of(reading))
     if not done.ok:
         attempt = Attempt(number, reading, str(done.error.message))
+        if number not in {m.number for m in paper.mismatches(s, poll) if not m.missing}:
+            flash(attempt.error, "error")  # no ballot on the page to show it next to
         return _render_paper(poll, attempt=attempt, status=422)
     if outcome.done:
         flash(_("Ballot %(n)s resolved: both tellers' entries now agree.", n=number), "success")

@@ -7,7 +7,7 @@ import io
 import json
 import zipfile
 
-from flask import (current_app, flash, redirect, render_template, send_file,
+from flask import (current_app, flash, jsonify, redirect, render_template, send_file,
                    url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -19,9 +19,11 @@ from voting.auth.access import role_required
 from voting.auth.models import Role
 from voting.ballots import services as ballots
 from voting.ballots.models import Poll
+from voting.core import page_cache
 from voting.core.edge import committed
 from voting.errors import Conflict
 from voting.tally import announcement as announcements, keys, replacements, services
+from voting.tally import progress as count_progress
 from voting.tally.blueprint import bp
 from voting.tally.forms import ActionForm, OfficialsForm, ReplacementForm, lines
 
@@ -42,6 +44,8 @@ def results():
 def announcement(poll_id: int):
     s = db.session()
     chain = announcements.announcement(s, poll_id)
+    if announcements.settled(chain):
+        page_cache.shared()
     return render_template("tally/announcement.html", chain=chain,
                            elected=announcements.finally_elected(chain))
 
@@ -164,6 +168,26 @@ def tally(poll_id: int):
 
     return _act(poll_id, do,
                 _("The poll is counted and the result signed. Check it, then publish it."))
+
+
+@bp.get("/tally/polls/<int:poll_id>/progress")
+@role_required(*STAFF)
+def progress(poll_id: int):
+    """How far the running count of the poll has got (the count page polls it while its own
+    request counts): counts only, nothing about any ballot."""
+    s = db.session()
+    poll = services.get_poll(s, poll_id)
+    row = count_progress.read(s, poll.id)
+    if row is None:
+        checked, total, percent, text = 0, None, 0, _("Reading the ballots…")
+    else:
+        checked, total = row.checked, row.total
+        percent = count_progress.percent(checked, total)
+        text = count_progress.words(checked, total)
+    response = jsonify(poll_id=poll.id, status=poll.status, checked=checked, total=total,
+                       percent=percent, text=text)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/tally/polls/<int:poll_id>/publish")

@@ -209,6 +209,25 @@ def _safely(check, *args) -> bool:
         return False
 
 
+def _judged(ballots: Iterable, check) -> tuple[list, int]:
+    """(the valid ballots, how many are invalid), `check` telling them apart. A board shares
+    one object among the ballots whose choices read the same (the count decodes each
+    distinct JSON text once), so each object is judged once; it is kept alive meanwhile, so
+    its id cannot be reused by another."""
+    judged: dict[int, tuple[object, bool]] = {}
+    valid: list = []
+    invalid = 0
+    for ballot in ballots:
+        seen = judged.get(id(ballot))
+        if seen is None:
+            seen = judged[id(ballot)] = (ballot, _safely(check, ballot))
+        if seen[1]:
+            valid.append(ballot)
+        else:
+            invalid += 1
+    return valid, invalid
+
+
 def _marks_ok(ballot, known: frozenset, choices: frozenset) -> bool:
     """A mapping of known ids to known marks."""
     return (isinstance(ballot, Mapping) and ballot.keys() <= known
@@ -247,8 +266,6 @@ def count_selection(candidate_ids: Sequence[str], ballots: Iterable[Sequence[str
     ids = _candidates(candidate_ids)
     known = frozenset(ids)
     limit = rules.max_choices
-    valid: list = []
-    invalid = 0
 
     def ok(ballot) -> bool:
         if ballot is None or isinstance(ballot, str):
@@ -256,11 +273,7 @@ def count_selection(candidate_ids: Sequence[str], ballots: Iterable[Sequence[str
         names = set(ballot)
         return len(ballot) <= limit and len(names) == len(ballot) and names <= known
 
-    for ballot in ballots:
-        if _safely(ok, ballot):
-            valid.append(ballot)
-        else:
-            invalid += 1
+    valid, invalid = _judged(ballots, ok)
     tally = Counter(chain.from_iterable(valid))  # one C-level pass over every choice
     counts = {c: tally[c] for c in ids}
     threshold = threshold_for(rules, _with_cast(turnout, len(valid) + invalid))
@@ -277,18 +290,12 @@ def count_for_against(candidate_ids: Sequence[str],
     ids = _candidates(candidate_ids)
     known = frozenset(ids)
     cap = rules.max_for
-    valid: list = []
-    invalid = 0
 
     def ok(ballot) -> bool:
         return (_marks_ok(ballot, known, FOR_AGAINST_CHOICES)
                 and (cap is None or sum(1 for v in ballot.values() if v == FOR) <= cap))
 
-    for ballot in ballots:
-        if _safely(ok, ballot):
-            valid.append(ballot)
-        else:
-            invalid += 1
+    valid, invalid = _judged(ballots, ok)
     marks = Counter(chain.from_iterable(b.items() for b in valid))
     for_votes = {c: marks[c, FOR] for c in ids}
     against = {c: marks[c, AGAINST] for c in ids}
@@ -314,13 +321,7 @@ def rate_satisfaction(project_ids: Sequence[str],
     else satisfied + basic > half -> basic; else dissatisfied (整改)."""
     ids = _candidates(project_ids)
     known = frozenset(ids)
-    valid: list = []
-    invalid = 0
-    for ballot in ballots:
-        if _safely(_marks_ok, ballot, known, SATISFACTION_CHOICES):
-            valid.append(ballot)
-        else:
-            invalid += 1
+    valid, invalid = _judged(ballots, lambda b: _marks_ok(b, known, SATISFACTION_CHOICES))
     marks = Counter(chain.from_iterable(b.items() for b in valid))
     threshold = threshold_for(rules, _with_cast(turnout, len(valid) + invalid))
     ratings: dict[str, ProjectRating] = {}

@@ -8,25 +8,29 @@ document is signed with the installation's Ed25519 key, committing to the board'
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from dataclasses import dataclass
+from operator import itemgetter
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import Text, func, select
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from voting.audit.services import record
 from voting.ballots import kinds
-from voting.ballots.models import Poll, TokenIssuance
+from voting.ballots.models import Ballot, Poll, TokenIssuance
 from voting.crypto import result_signing
 from voting.crypto.encoding import canonical_json
 from voting.db import get_one, utcnow
-from voting.errors import Conflict, Invalid
+from voting.errors import Conflict, DomainError, Invalid
 from voting.sessions import attendance
 from voting.sessions.models import CongressSession
-from voting.ballots import services as ballot_services
 from voting.tally import board, keys, paper
+from voting.tally import progress as count_progress
 from voting.tally.models import CountOfficials, PollResult
 from voting.tally.replacements import replacements
 
@@ -183,8 +187,69 @@ def _iso(dt) -> str:
     return dt.replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def tally_poll(db: Session, actor, poll_id: int, instance_path) -> PollResult:
-    """Count a closed poll, sign the result and mark the poll tallied."""
+@dataclass(frozen=True)
+class BoardRead:
+    """The board as the count needs it: each ballot's choices in board order (by msg), the
+    board digest, and the receipts of the ballots whose signature fails."""
+
+    choices: list
+    digest: str
+    bad: list[str]
+    outcome: object = None  # what `count` returned (or the ValueError it raised)
+
+
+def _read_and_check(db: Session, poll: Poll, *, echo=None, count=None) -> BoardRead:
+    """Read the board in chunks and check each chunk's signatures on every core while the
+    next is read; meanwhile order the board, decode its choices (once per distinct JSON
+    text) and hash it. The same board, digest and ballots as board_ballots + board_digest
+    (the verifier's code), in about the time the reading and the checking take alone.
+    `count(choices)` runs meanwhile too; its result (or ValueError) is in `outcome`."""
+    total = db.scalar(select(func.count()).select_from(Ballot)
+                      .where(Ballot.poll_id == poll.id)) or 0
+    recorder = count_progress.Recorder(db.get_bind(), poll.id, total, echo=echo)
+    rows: list = []
+    try:
+        with board.SignatureChecker(poll.public_key_pem,
+                                    workers=None if total >= board.PARALLEL_FROM else 1
+                                    ) as checker, board.quick_switching():
+            # A server-side cursor on PostgreSQL: the rows come chunk by chunk, as checked.
+            result = db.execute(
+                select(Ballot.msg, Ballot.msg_prefix, Ballot.sig, sql_cast(Ballot.choices, Text),
+                       Ballot.receipt).where(Ballot.poll_id == poll.id),
+                execution_options={"stream_results": True})
+            for part in result.partitions(board.CHUNK):
+                checker.feed(part)
+                rows.extend(part)
+                recorder(checker.checked())
+            ordered = sorted(rows, key=itemgetter(0))
+            texts = [r[3] for r in ordered]
+            distinct = list(dict.fromkeys(texts))
+            values = [board.board_choices(v)
+                      for v in json.loads("[" + ",".join(distinct) + "]")]
+            value_of = dict(zip(distinct, values))
+            canon_of = dict(zip(distinct, map(board.choices_json, values)))
+            choices = [value_of[t] for t in texts]
+            entries = [(r[0], r[1], r[2], canon_of[r[3]]) for r in ordered]
+            # Hashed before the last chunks are checked: if one fails, the count is refused
+            # and the digest unused (the fast digest holds only for strict base64url).
+            digest = board.safe_digest(entries)
+            outcome = None
+            if count is not None:
+                try:
+                    outcome = count(choices)
+                except ValueError as exc:
+                    outcome = exc
+            bad = checker.bad(recorder)
+    finally:
+        recorder.close()
+    return BoardRead(choices=choices, digest=digest, bad=[rows[i][4] for i in bad],
+                     outcome=outcome)
+
+
+def tally_poll(db: Session, actor, poll_id: int, instance_path, *,
+               echo: Callable[[int, int], None] | None = None) -> PollResult:
+    """Count a closed poll, sign the result and mark the poll tallied. Its progress is
+    written for the count page (voting.tally.progress); `echo(checked, total)` is told too."""
     poll = get_poll(db, poll_id, for_update=True)
     if poll.status in ("tallied", "published"):
         raise Conflict(_l("This poll has already been counted."), code="already_tallied")
@@ -195,32 +260,38 @@ def tally_poll(db: Session, actor, poll_id: int, instance_path) -> PollResult:
         kind = kinds.of(poll)
     except kinds.UnknownKind:
         raise Invalid(_l("Polls of this kind are not counted here.")) from None
+    eligible, checked_in, tokens = _turnout(db, poll)
+    try:
+        paper, paper_refused = _paper(db, poll), None
+    except DomainError as exc:  # said after the signatures, as a count refused for both would
+        paper, paper_refused = None, exc
+    replaced = replacements(db, poll.id)
+    candidates = [{"id": c.candidate_id, "title": c.title} for c in poll.candidates]
+
+    def count_board(ballots: list):
+        return board.count(kind=poll.kind, candidate_ids=[c["id"] for c in candidates],
+                           seats=poll.seats, max_choices=poll.max_choices,
+                           threshold_base=poll.threshold_base, eligible=eligible,
+                           checked_in=checked_in,
+                           ballots=ballots + (paper.ballots if paper else []))
+
     with board.no_gc():
-        ballots = ballot_services.board_ballots(db, poll)
-        bad = board.bad_signatures(poll.public_key_pem, ballots)
-        digest = board.board_digest(ballots)
-    if bad:
-        receipt = next(b["receipt"] for b in ballots if b["msg"] == bad[0])
+        board_read = _read_and_check(db, poll, echo=echo, count=count_board)
+    if board_read.bad:
         raise Conflict(_l("%(n)s ballot(s) do not carry a valid signature of this poll "
                           "(first: receipt %(receipt)s); the count is refused.",
-                          n=len(bad), receipt=receipt), code="bad_signature")
-    eligible, checked_in, tokens = _turnout(db, poll)
-    paper = _paper(db, poll)
-    replaced = replacements(db, poll.id)
+                          n=len(board_read.bad), receipt=board_read.bad[0]), code="bad_signature")
+    if paper_refused is not None:
+        raise paper_refused
+    ballots, digest = board_read.choices, board_read.digest
     check_turnout(board.Turnout(
         eligible=eligible, checked_in=checked_in, tokens_issued=tokens, electronic=len(ballots),
         paper_issued=paper.issued if paper else 0,
         paper_returned=len(paper.ballots) if paper else 0, replacements=len(replaced)))
-    candidates = [{"id": c.candidate_id, "title": c.title} for c in poll.candidates]
-    try:
-        outcome = board.count(kind=poll.kind, candidate_ids=[c["id"] for c in candidates],
-                              seats=poll.seats, max_choices=poll.max_choices,
-                              threshold_base=poll.threshold_base, eligible=eligible,
-                              checked_in=checked_in,
-                              ballots=[b["choices"] for b in ballots]
-                              + (paper.ballots if paper else []))
-    except ValueError as exc:
+    if isinstance(board_read.outcome, ValueError):
+        exc = board_read.outcome
         raise Invalid(_l("The poll cannot be counted: %(reason)s", reason=str(exc))) from exc
+    outcome = board_read.outcome
     counted = kind.outcome_fields(outcome)
     cast = counted["valid_ballots"] + counted["invalid_ballots"]
     scrutineers, tellers = named_officials(db, poll)
