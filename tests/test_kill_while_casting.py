@@ -49,13 +49,17 @@ def _cast(port, poll_id, ballot):
         return r.status, json.loads(r.read())["receipt"]
 
 
-def test_sigkill_in_the_middle_of_casting(app, poll_key, sitting):
-    _congress_id, session_id = sitting
+def open_poll_and_ballots(app, poll_key, session_id: int) -> tuple[int, list[dict]]:
+    """An open poll of 5 candidates and 2 seats, and BALLOTS ballots signed for it."""
     with app_db(app) as s:
         poll_id = poll_in_database(s, poll_key, session_id, candidates=5, seats=2,
                                    status="open").id
-    ballots = [sign_ballot(poll_key, sorted({f"c{1 + i % 5}", f"c{1 + (i * 3) % 5}"}))
-               for i in range(BALLOTS)]
+    return poll_id, [sign_ballot(poll_key, sorted({f"c{1 + i % 5}", f"c{1 + (i * 3) % 5}"}))
+                     for i in range(BALLOTS)]
+
+
+def test_sigkill_in_the_middle_of_casting(app, poll_key, sitting):
+    poll_id, ballots = open_poll_and_ballots(app, poll_key, sitting[1])
     port = free_port()
     server = _start(app, port)
     answered: dict[int, str] = {}  # ballot index → the receipt the client was given

@@ -30,13 +30,12 @@ import pytest
 from sqlalchemy import select, text
 
 from tests.helpers import app_db, free_port
-from tests.polls import poll_in_database, sign_ballot
-from tests.test_kill_while_casting import _start
+from tests.polls import sign_ballot
+from tests.test_kill_while_casting import BALLOTS, _start, open_poll_and_ballots
 from voting import create_app
 from voting.ballots.models import Ballot
 from voting.db import Base
 
-BALLOTS = 240
 CLIENTS = 4
 RETRY_PAUSE = 0.05  # seconds between a client's retries, as a deputy's page would (shorter)
 DEADLINE = 45  # seconds for all clients to get every receipt
@@ -188,15 +187,11 @@ def _workers(server) -> set[int]:
 
 @pytest.mark.parametrize("mode", ["fast", "immediate"])
 def test_postgresql_restart_in_the_middle_of_casting(app, cluster, poll_key, sitting, mode):
-    _congress_id, session_id = sitting
     with app_db(app) as s:
         # A receipt then stands for a commit on disk, which a crash does not undo.
         assert [s.scalar(text(f"SHOW {name}")) for name in ("fsync", "synchronous_commit")] \
             == ["on", "on"]
-        poll_id = poll_in_database(s, poll_key, session_id, candidates=5, seats=2,
-                                   status="open").id
-    ballots = [sign_ballot(poll_key, sorted({f"c{1 + i % 5}", f"c{1 + (i * 3) % 5}"}))
-               for i in range(BALLOTS)]
+    poll_id, ballots = open_poll_and_ballots(app, poll_key, sitting[1])
     port = free_port()
     server = _start(app, port)
     lock = threading.Lock()

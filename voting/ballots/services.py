@@ -30,6 +30,7 @@ from voting.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from voting.pool.models import Project
 from voting.sessions.models import CongressSession
 from voting.sessions.attendance import deputy_for_user, is_checked_in, quorum
+from voting.tally.board import board_choices
 from voting.sessions.congresses import get_session
 
 DEFAULT_SEATS = 10
@@ -334,16 +335,17 @@ class PollShape:
 _SHAPES: dict[int, PollShape] = {}
 
 
-def _shape(db: Session, poll_id: int) -> PollShape:
-    shape = _SHAPES.get(poll_id)
-    if shape is None:
-        poll = get_poll(db, poll_id)
-        shape = PollShape(poll.id, poll.kind, poll.seats, poll.max_choices,
-                          tuple(_Candidate(c.candidate_id) for c in poll.candidates),
-                          _public_key(poll.public_key_pem), poll.key_fingerprint)
-        if len(_SHAPES) > 64:
-            _SHAPES.clear()
-        _SHAPES[poll_id] = shape
+def _read_shape(db: Session, poll_id: int) -> PollShape:
+    """The shape of an open poll, read and kept. Only an open poll's: a draft's candidates may
+    still change under the same key."""
+    _open_fingerprint(db, poll_id)
+    poll = get_poll(db, poll_id)
+    shape = PollShape(poll.id, poll.kind, poll.seats, poll.max_choices,
+                      tuple(_Candidate(c.candidate_id) for c in poll.candidates),
+                      _public_key(poll.public_key_pem), poll.key_fingerprint)
+    if len(_SHAPES) > 64:
+        _SHAPES.clear()
+    _SHAPES[poll_id] = shape
     return shape
 
 
@@ -389,10 +391,7 @@ def cast_ballot(db: Session, poll_id: int, msg, msg_prefix, sig, choices) -> tup
            "msg": b64url_encode(msg_bytes), "msg_prefix": b64url_encode(prefix_bytes),
            "sig": b64url_encode(sig_bytes), "receipt": secrets.token_hex(RANDOM_BYTES)}
     while True:
-        shape = _SHAPES.get(poll_id)
-        if shape is None:
-            _open_fingerprint(db, poll_id)
-            shape = _shape(db, poll_id)
+        shape = _SHAPES.get(poll_id) or _read_shape(db, poll_id)
         try:
             if not blind_rsa.verify(shape.public_key, blind_rsa.prepare(msg_bytes, prefix_bytes),
                                     sig_bytes):
@@ -400,19 +399,16 @@ def cast_ballot(db: Session, poll_id: int, msg, msg_prefix, sig, choices) -> tup
                                    "key."), code="bad_signature")
             normal = kinds.of(shape).normalise(shape, choices)
         except DomainError:
-            if _open_fingerprint(db, poll_id) != shape.fingerprint:
-                _SHAPES.pop(poll_id, None)  # read under another key: check again
-                continue
-            raise  # "not open" (raised above) comes before the ballot's own faults
+            if _still_current(db, shape):
+                raise  # "not open" (raised by the check) comes before the ballot's own faults
+            continue
         stored = db.execute(_CAST[db.get_bind().dialect.name],
                             {**row, "choices": json.dumps(normal),
                              "fp": shape.fingerprint}).first()
         if stored is not None:
             return row["receipt"], True
-        if _open_fingerprint(db, poll_id) != shape.fingerprint:
-            _SHAPES.pop(poll_id, None)
-            continue
-        break
+        if _still_current(db, shape):
+            break  # open under this key: the token was spent
     existing = db.execute(select(Ballot.msg_prefix, Ballot.sig, Ballot.choices, Ballot.receipt)
                           .where(Ballot.poll_id == poll_id, Ballot.msg == row["msg"])).first()
     if existing is None:
@@ -430,6 +426,15 @@ def _open_fingerprint(db: Session, poll_id: int) -> str:
     if status != "open":
         raise _cast_not_open()
     return fingerprint
+
+
+def _still_current(db: Session, shape: PollShape) -> bool:
+    """Whether the poll is still open under the key the shape was read with (else the shape
+    is forgotten, to be read again); a poll no longer open is the refusal."""
+    if _open_fingerprint(db, shape.id) == shape.fingerprint:
+        return True
+    _SHAPES.pop(shape.id, None)
+    return False
 
 
 def _poll_for_share(db: Session, poll_id: int) -> Poll:
@@ -450,10 +455,6 @@ def _cast_not_open() -> Conflict:
 
 # ---- the bulletin board ----------------------------------------------------------------------
 
-def _sorted_choices(choices):
-    return sorted(choices) if isinstance(choices, list) else dict(sorted(choices.items()))
-
-
 def board_ballots(db: Session, poll: Poll) -> list[dict]:
     """Every ballot of the poll as on the board: sorted by msg (code points, in Python),
     choices sorted; nothing about arrival. One query, the choices read as JSON text and
@@ -463,7 +464,7 @@ def board_ballots(db: Session, poll: Poll) -> list[dict]:
                       .where(Ballot.poll_id == poll.id)).all()
     rows.sort(key=lambda r: r[0])
     choices = json.loads("[" + ",".join(r[3] for r in rows) + "]")
-    return [{"msg": m, "msg_prefix": p, "sig": s, "choices": _sorted_choices(c), "receipt": r}
+    return [{"msg": m, "msg_prefix": p, "sig": s, "choices": board_choices(c), "receipt": r}
             for (m, p, s, _json, r), c in zip(rows, choices)]
 
 

@@ -51,8 +51,8 @@ def sorted_choices(choices):
 
 
 def board_choices(choices):
-    """Choices as the public board lists them (voting.ballots.services.board_ballots): ids
-    sorted, a mapping's items sorted."""
+    """Choices as the public board lists them (voting.ballots.services.board_ballots and
+    the count): ids sorted, a mapping's items sorted."""
     return sorted(choices) if isinstance(choices, list) else dict(sorted(choices.items()))
 
 
